@@ -1,0 +1,1 @@
+"""Samvirke: public authorities run their information-security work and measure it together."""
