@@ -2,6 +2,11 @@
 
 from django.urls import path
 
+from samvirke.audit import views
+
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.entry_list, name="entry_list"),
+    path("export.<str:fmt>", views.entry_export, name="entry_export"),
+]
