@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "samvirke.audit",
     "samvirke.accounts",
     "samvirke.tenancy",
+    "samvirke.frameworks",
     "samvirke.api",
     "samvirke.demo",
 ]
