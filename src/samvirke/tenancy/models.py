@@ -198,13 +198,12 @@ class Network(models.Model):
     def members_on(self, day: datetime.date | None = None) -> models.QuerySet[Organisation]:
         """Return the organisations that are members on a day (today by default)."""
         day = day or timezone.localdate()
+        # One filter() call, so both conditions apply to the same membership row.
         return Organisation.objects.filter(
+            Q(network_memberships__left_on__isnull=True) | Q(network_memberships__left_on__gt=day),
             network_memberships__network=self,
             network_memberships__joined_on__lte=day,
-        ).filter(
-            Q(network_memberships__left_on__isnull=True)
-            | Q(network_memberships__left_on__gt=day)
-        )
+        ).distinct()
 
 
 class NetworkMembership(models.Model):

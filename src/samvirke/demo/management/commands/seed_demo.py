@@ -1,0 +1,67 @@
+"""`samvirke seed_demo [--manifest FILE]`: load the demo installation; safe to run again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from samvirke.demo.catalogue import DemoPlan, build_plan
+from samvirke.demo.seed import DemoConflict, demo_manifest, demo_seed
+
+
+class Command(BaseCommand):
+    """Create the demo organisations, networks and people that are missing."""
+
+    help = (
+        "Load demo data: every Danish and Norwegian municipality, the Danish regions, "
+        "associations, agencies, networks and demo logins. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--manifest",
+            type=Path,
+            metavar="FILE",
+            help="write every demo login (username, password, organisation code, role) as JSON",
+        )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load demo logins with a published password even with SAMVIRKE_ENV=production",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION and not options["allow_production"]:
+            raise CommandError(
+                "Refusing to load demo logins with a published password into a production "
+                "installation. Use --allow-production for a public demo site."
+            )
+        plan = build_plan()
+        quiet = options["verbosity"] < 1
+        with tqdm(
+            total=len(plan.organisations), desc="Demo organisations", unit="org", disable=quiet
+        ) as bar:
+            try:
+                report = demo_seed(plan=plan, progress=bar.update)
+            except DemoConflict as exc:
+                raise CommandError(str(exc)) from exc
+        if report.total:
+            created = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in vars(report).items())
+            self.stdout.write(self.style.SUCCESS(f"Demo data created: {created}."))
+        else:
+            self.stdout.write("Demo data already present; nothing to do.")
+        if options["manifest"] is not None:
+            self._write_manifest(options["manifest"], plan)
+
+    def _write_manifest(self, path: Path, plan: DemoPlan) -> None:
+        entries = demo_manifest(plan)
+        try:
+            path.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as exc:
+            raise CommandError(f"Cannot write the manifest to {path}: {exc.strerror}") from exc
+        self.stdout.write(f"Wrote {len(entries)} demo logins to {path}.")
