@@ -10,3 +10,9 @@ class AccountsConfig(AppConfig):
     name = "samvirke.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        """Connect the login audit and invitation sign-up receivers."""
+        from samvirke.accounts import signals
+
+        signals.connect()

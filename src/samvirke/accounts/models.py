@@ -83,6 +83,7 @@ class Invitation(OrganisationOwnedModel):
         related_name="+",
         verbose_name=_("org unit"),
     )
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
     key_digest = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -107,3 +108,13 @@ class Invitation(OrganisationOwnedModel):
     def default_expiry() -> timedelta:
         """How long an invitation stays open."""
         return timedelta(days=14)
+
+    @staticmethod
+    def new_key() -> str:
+        """A fresh random key for the accept link; only its digest is stored."""
+        return secrets.token_urlsafe(32)
+
+    @property
+    def is_pending(self) -> bool:
+        """Whether the invitation can still be accepted."""
+        return self.accepted_at is None and self.expires_at > timezone.now()

@@ -11,9 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from samvirke.accounts.forms import MembershipForm
 from samvirke.core.access import parse_id
 from samvirke.core.permissions import permission_required
 from samvirke.tenancy.access import (
+    access_membership,
     access_network,
     access_orgunit,
     active_organisation,
@@ -25,7 +27,13 @@ from samvirke.tenancy.middleware import SESSION_KEY
 from samvirke.tenancy.models import Membership, OrgUnit
 from samvirke.tenancy.queries import public_member_rows
 from samvirke.tenancy.roles import Perm
-from samvirke.tenancy.services import orgunit_create, orgunit_delete, orgunit_update
+from samvirke.tenancy.services import (
+    membership_end,
+    membership_update,
+    orgunit_create,
+    orgunit_delete,
+    orgunit_update,
+)
 
 
 @require_POST
@@ -90,7 +98,9 @@ def orgunit_create_view(request: OrgRequest) -> HttpResponse:
     form = OrgUnitForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            unit = orgunit_create(actor=request.user, organisation=organisation, **form.cleaned_data)
+            unit = orgunit_create(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -173,3 +183,43 @@ def network_detail(request: OrgRequest, network_id: int) -> HttpResponse:
     network = access_network(request, network_id)
     members = public_member_rows(network.members_on().distinct())
     return render(request, "tenancy/network_detail.html", {"network": network, "members": members})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(Perm.MEMBER_CHANGE)
+def membership_edit(request: OrgRequest, membership_id: int) -> HttpResponse:
+    """Change a membership's unit or end date."""
+    membership = access_membership(request, membership_id, write=True)
+    initial = {"org_unit": membership.org_unit, "ends_on": membership.ends_on}
+    form = MembershipForm(
+        request.POST or None, initial=initial, organisation=membership.organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_update(actor=request.user, membership=membership, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The membership was saved."))
+            return redirect("tenancy:member_list")
+    status = 400 if form.is_bound and form.errors else 200
+    context = {"form": form, "membership": membership}
+    return render(request, "tenancy/member_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(Perm.MEMBER_CHANGE)
+def membership_end_view(request: OrgRequest, membership_id: int) -> HttpResponse:
+    """Confirm and end a membership now."""
+    membership = access_membership(request, membership_id, write=True)
+    error = ""
+    if request.method == "POST":
+        try:
+            membership_end(actor=request.user, membership=membership)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The membership was ended."))
+            return redirect("tenancy:member_list")
+    context = {"membership": membership, "error": error}
+    return render(request, "tenancy/member_confirm_end.html", context, status=400 if error else 200)
