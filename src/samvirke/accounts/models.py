@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from samvirke.core.models import DigestLookupManager, OrganisationOwnedModel
 from samvirke.tenancy.roles import Role
@@ -48,7 +47,6 @@ class ApiToken(OrganisationOwnedModel):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    objects = ScopedManager(organisation="organisation")
     by_key = DigestLookupManager()
 
     class Meta:
@@ -93,7 +91,6 @@ class Invitation(OrganisationOwnedModel):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = ScopedManager(organisation="organisation")
     by_key = DigestLookupManager()
 
     class Meta:

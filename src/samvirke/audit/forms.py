@@ -23,6 +23,6 @@ class AuditFilterForm(forms.Form):
         """The period must not end before it starts."""
         cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and until < since:  # type: ignore[operator]
+        if since and until and until < since:
             self.add_error("until", _("The end date is before the start date."))
         return cleaned

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
+from samvirke.core.models import scoped_manager
 
 INSTALLATION_CHAIN = "installation"
 GENESIS_HASH = "0" * 64
@@ -60,7 +60,7 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar[models.Manager[AuditEntry]] = scoped_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -44,7 +44,7 @@ def verify_chain(chain: AuditChain) -> Break | None:
     return None
 
 
-def verify_all(progress: Callable[[int], None] | None = None) -> list[Break]:
+def verify_all(progress: Callable[[int], object] | None = None) -> list[Break]:
     """Verify every chain; return the first break of each broken chain."""
     breaks: list[Break] = []
     with scopes_disabled():

@@ -1,6 +1,6 @@
 """The base of every organisation-owned model: an organisation foreign key and a scoped manager."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django_scopes import ScopedManager
@@ -10,6 +10,13 @@ from django_scopes import ScopedManager
 SCOPE = "organisation"
 
 
+def scoped_manager(queryset_class: type[models.QuerySet[Any]] | None = None) -> models.Manager[Any]:
+    """A django-scopes manager on the organisation dimension, optionally with a custom queryset."""
+    manager_class = models.Manager.from_queryset(queryset_class) if queryset_class else models.Manager
+    manager: models.Manager[Any] = ScopedManager(organisation=SCOPE, _manager_class=manager_class)
+    return manager
+
+
 class OrganisationOwnedModel(models.Model):
     """Content that belongs to one organisation; queries outside a scope fail loudly."""
 
@@ -17,7 +24,7 @@ class OrganisationOwnedModel(models.Model):
         "tenancy.Organisation", on_delete=models.CASCADE, related_name="%(class)s_set", editable=False
     )
 
-    objects = ScopedManager(organisation="organisation")
+    objects: ClassVar[models.Manager[Any]] = scoped_manager()
 
     class Meta:
         abstract = True
@@ -44,5 +51,5 @@ class DigestLookupManager(models.Manager[Any]):
 
     def by_digest(self, key_digest: str, **filters: Any) -> Any:
         """Return the object whose `key_digest` matches (and that meets the filters), or None."""
-        queryset = models.QuerySet(self.model, using=self._db)
+        queryset: models.QuerySet[Any] = models.QuerySet(self.model, using=self._db)
         return queryset.filter(key_digest=key_digest, **filters).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -24,12 +24,17 @@ from samvirke.frameworks.parsing import (
     Problem,
     check_framework,
     collect_paths,
+    node_fields,
     order_by_depth,
     parse_framework_dir,
     parse_mapping_file,
 )
 
-Progress = Callable[[str], None]
+if TYPE_CHECKING:
+    from samvirke.accounts.models import User
+    from samvirke.tenancy.models import Organisation
+
+Progress = Callable[[str], object]
 
 
 @dataclass
@@ -44,7 +49,7 @@ class LoadReport:
 
 
 @dataclass
-class _Plan:
+class LibraryPlan:
     frameworks: list[ParsedFramework]
     mappings: list[ParsedMapping]
     known_nodes: dict[str, set[str]]  # framework id → node ids (batch or latest loaded version)
@@ -83,7 +88,7 @@ def _known_nodes(frameworks: list[ParsedFramework]) -> dict[str, set[str]]:
     return known
 
 
-def _check_references(plan: _Plan) -> list[Problem]:
+def _check_references(plan: LibraryPlan) -> list[Problem]:
     problems: list[Problem] = []
     for fw in plan.frameworks:
         for node in fw.nodes:
@@ -102,15 +107,18 @@ def _check_references(plan: _Plan) -> list[Problem]:
         for index, relation in enumerate(mapping.relations):
             for side in ("from", "to"):
                 framework_id = mapping.header[side]
-                if framework_id in plan.known_nodes and relation[side] not in plan.known_nodes[framework_id]:
+                if (
+                    framework_id in plan.known_nodes
+                    and relation[side] not in plan.known_nodes[framework_id]
+                ):
                     where = ("relations", index, side)
                     problems.append(Problem(label, mapping.doc.line(where), f"relations[{index}].{side}",
                                             f"{relation[side]!r} is not a node of {framework_id!r}"))  # fmt: skip
     return problems
 
 
-def _dangling(plan: _Plan, label: str, line: int | None, where: tuple[Any, ...], target_fw: str,
-              targets: list[str]) -> list[Problem]:  # fmt: skip
+def _dangling(plan: LibraryPlan, label: str, line: int | None, where: tuple[Any, ...],
+              target_fw: str, targets: list[str]) -> list[Problem]:  # fmt: skip
     key = ".".join(str(p) for p in where if not isinstance(p, int))
     if target_fw not in plan.known_nodes:
         return [Problem(label, line, key, f"framework {target_fw!r} is not loaded")]
@@ -120,14 +128,22 @@ def _dangling(plan: _Plan, label: str, line: int | None, where: tuple[Any, ...],
     return []
 
 
-def plan_library(paths: list[Path]) -> _Plan:
+def plan_library(paths: list[Path]) -> LibraryPlan:
     """Read and check every file; raise LibraryError listing every problem found."""
     problems: list[Problem] = []
     framework_dirs, mapping_files = collect_paths(paths)
     if not framework_dirs and not mapping_files:
-        raise LibraryError([Problem(", ".join(map(str, paths)), None, "", "no framework files found")])
+        raise LibraryError(
+            [Problem(", ".join(map(str, paths)), None, "", "no framework files found")]
+        )
     frameworks = [fw for d in framework_dirs if (fw := parse_framework_dir(d, problems))]
     mappings = [m for f in mapping_files if (m := parse_mapping_file(f, problems))]
+    return plan_parsed(frameworks, mappings, problems)
+
+
+def plan_parsed(frameworks: list[ParsedFramework], mappings: list[ParsedMapping],
+                problems: list[Problem]) -> LibraryPlan:  # fmt: skip
+    """Check frameworks read from any source (files, a workbook); raise LibraryError on problems."""
     seen: dict[str, ParsedFramework] = {}
     for fw in frameworks:
         if fw.key in seen:
@@ -135,7 +151,7 @@ def plan_library(paths: list[Path]) -> _Plan:
                                     "framework.id", f"framework id {fw.key!r} is used twice"))  # fmt: skip
         seen[fw.key] = fw
         problems.extend(check_framework(fw))
-    plan = _Plan(frameworks, mappings, {})
+    plan = LibraryPlan(frameworks, mappings, {})
     if not problems:
         problems.extend(_check_versions(frameworks))
         plan.known_nodes = _known_nodes(frameworks)
@@ -143,27 +159,6 @@ def plan_library(paths: list[Path]) -> _Plan:
     if problems:
         raise LibraryError(problems)
     return plan
-
-
-def _node_fields(data: dict[str, Any]) -> dict[str, Any]:
-    question = data["kind"] == "question"
-    return {
-        "kind": data["kind"],
-        "title": data["title"],
-        "description": data.get("description", {}),
-        "help": data.get("help", {}),
-        "question_type": data.get("type", "") if question else "",
-        "answer_level": data.get("level", "organisation") if question else "",
-        "weight": float(data.get("weight", 1)),
-        "roles": data.get("roles", []),
-        "allows_not_applicable": bool(data.get("not_applicable", False)),
-        "levels": data.get("levels", {}),
-        "options": data.get("options", []),
-        "number_unit": data.get("unit", {}),
-        "number_min": data.get("min"),
-        "number_max": data.get("max"),
-        "recommendations": data.get("recommendations", {}),
-    }
 
 
 def _create_version(fw: ParsedFramework) -> tuple[FrameworkVersion, dict[str, Node]]:
@@ -191,7 +186,7 @@ def _create_version(fw: ParsedFramework) -> tuple[FrameworkVersion, dict[str, No
         batch = [
             Node(version=version, key=node.key, position=node.position, depth=depth,
                  parent=created.get(node.parent_key) if node.parent_key else None,
-                 **_node_fields(node.data))
+                 **node_fields(node.data))
             for node, depth in ordered if depth == level
         ]  # fmt: skip
         for node in Node.objects.bulk_create(batch, batch_size=500):
@@ -252,7 +247,14 @@ def _create_mapping_file(mapping: ParsedMapping, versions: dict[str, FrameworkVe
 def frameworks_load(*, paths: list[Path], check: bool = False,
                     progress: Progress | None = None) -> LoadReport:  # fmt: skip
     """Load framework files: every file is checked first, then all of it is written or nothing."""
-    plan = plan_library(paths)
+    return frameworks_apply(plan=plan_library(paths), check=check, progress=progress)
+
+
+@transaction.atomic
+def frameworks_apply(*, plan: LibraryPlan, check: bool = False, progress: Progress | None = None,
+                     actor: User | None = None, organisation: Organisation | None = None,
+                     ) -> LoadReport:  # fmt: skip
+    """Write a checked plan: the new versions, their inline mappings and the mapping files."""
     report = LoadReport()
     versions: dict[str, FrameworkVersion] = {
         f.key: v for f in Framework.objects.all() if (v := f.latest) is not None
@@ -271,8 +273,9 @@ def frameworks_load(*, paths: list[Path], check: bool = False,
                 versions[fw.key] = version
                 new.append((fw, version, nodes))
                 report.nodes += len(nodes)
-                audit_log(actor=None, organisation=None, action="frameworks.version.loaded",
-                          obj=version, changes={"nodes": [None, len(nodes)]})  # fmt: skip
+                audit_log(actor=actor, organisation=organisation,
+                          action="frameworks.version.loaded", obj=version,
+                          changes={"nodes": [None, len(nodes)]})  # fmt: skip
         if progress:
             progress(label)
     if check:

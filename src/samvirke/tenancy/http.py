@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 class OrgRequest(HttpRequest):
     """A request with the caller's active organisation, memberships and permissions resolved."""
 
-    user: User  # type: ignore[assignment]
+    user: User
     organisation: Organisation | None
     all_memberships: list[Membership]
     memberships: list[Membership]

@@ -66,7 +66,7 @@ class ActiveOrganisationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: OrgRequest) -> HttpResponse:  # type: ignore[override]
+    def __call__(self, request: OrgRequest) -> HttpResponse:
         request.api_token = None
         via = "page"
         if request.path.startswith(API_PREFIX):

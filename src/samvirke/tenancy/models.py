@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,9 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
-from samvirke.core.models import OrganisationOwnedModel
+from samvirke.core.models import OrganisationOwnedModel, scoped_manager
 from samvirke.tenancy.roles import Role, role_permissions
 
 if TYPE_CHECKING:
@@ -234,6 +233,9 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return self.filter(is_active=True).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
 
 
+MembershipManager = models.Manager.from_queryset(MembershipQuerySet)
+
+
 class UserMembershipManager(models.Manager["Membership"]):
     """Finds one user's own memberships before any organisation scope exists.
 
@@ -269,10 +271,7 @@ class Membership(OrganisationOwnedModel):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager(
-        organisation="organisation",
-        _manager_class=models.Manager.from_queryset(MembershipQuerySet),
-    )
+    objects: ClassVar[MembershipManager] = scoped_manager(MembershipQuerySet)  # type: ignore[assignment]
     of_user = UserMembershipManager()
 
     class Meta:
