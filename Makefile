@@ -10,8 +10,7 @@ test:
 
 perf:
 	scripts/setup.sh test
-	scripts/with-postgres.sh true >/dev/null
-	.venv/bin/python perf/run.py
+	.venv/bin/python perf/run.py $(PERF_ARGS)
 
 setup:
 	scripts/setup.sh demo

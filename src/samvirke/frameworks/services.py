@@ -212,7 +212,7 @@ def _create_inline_mappings(fw: ParsedFramework, version: FrameworkVersion,
         target_version = versions[target_fw]
         mapping_set = MappingSet.objects.create(
             from_version=version, to_version=target_version, licence=version.licence,
-            source=f"{fw.key} {version.version}", checksum=f"inline:{version.checksum}",
+            source=f"{fw.key} {version.version}", checksum=version.checksum,
         )  # fmt: skip
         targets = _node_ids(target_version)
         count += _bulk_mappings(mapping_set, rows, {k: n.pk for k, n in nodes.items()}, targets)

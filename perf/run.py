@@ -1,0 +1,292 @@
+"""`make perf`: measure Samvirke on a fresh demo installation behind a real gunicorn server.
+
+    .venv/bin/python perf/run.py                       SQLite in a temporary directory
+    .venv/bin/python perf/run.py --database postgres   a throwaway PostgreSQL cluster
+
+Writes perf/results/latest.json and latest.md and prints the markdown. See perf/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import prepare
+import results
+import server
+import traffic
+from errors import HarnessError
+from http_session import Session
+from prepare import Login, say
+
+#: Set in the environment of the run re-executed under scripts/with-postgres.sh.
+INSIDE_POSTGRES = "SAMVIRKE_PERF_INSIDE_POSTGRES"
+COORDINATOR, COORDINATOR_ORGANISATION = "koord.101", "101"
+FRAMEWORK = "samvirke-baseline"
+NETWORKS = ("kl-kommuner", "no-kommuner")
+PAGE_SIZE_PARAMETERS = ("page_size", "limit")
+
+
+@dataclass
+class Page:
+    """A page to time over HTTP and to count the queries of in-process."""
+
+    what: str
+    label: str
+    path: str
+    username: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    queries: int | None = None
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Measure Samvirke behind gunicorn.")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--requests",
+        type=_bounded(2, 1000),
+        default=traffic.REQUESTS,
+        help=f"timed requests per page (default {traffic.REQUESTS})",
+    )
+    parser.add_argument(
+        "--logins",
+        type=_bounded(2, 500),
+        default=traffic.LOGINS,
+        help=f"logins for the throughput figure (default {traffic.LOGINS})",
+    )
+    return parser.parse_args(argv)
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from low to high."""
+
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _reexec_under_postgres(argv: list[str]) -> None:
+    """Replace this process by scripts/with-postgres.sh running this same command."""
+    script = prepare.PROJECT / "scripts" / "with-postgres.sh"
+    os.environ[INSIDE_POSTGRES] = "1"
+    sys.stdout.flush()
+    os.execv(script, [str(script), sys.executable, str(Path(__file__).resolve()), *argv])
+
+
+def _stop_on_sigterm() -> None:
+    """A TERM unwinds like Ctrl-C, so the server is stopped and the temporary files removed."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+
+
+def _basic_pages() -> list[Page]:
+    """Home and org units as København's coordinator; each network as its coordinator."""
+    from query_counts import network_id
+    from samvirke.tenancy.models import Network
+
+    pages = [
+        Page(f"GET / (home), {COORDINATOR}", "home", "/", COORDINATOR),
+        Page(f"GET /units/ (org units), {COORDINATOR}", "units", "/units/", COORDINATOR),
+    ]
+    for code in NETWORKS:
+        members = Network.objects.get(code=code).members_on().count()
+        pages.append(
+            Page(
+                f"GET /networks/{{id}}/ {code} ({members} members), netkoord.{code}",
+                f"network {code}",
+                f"/networks/{network_id(code)}/",
+                f"netkoord.{code}",
+            )
+        )
+    return pages
+
+
+def _framework_pages(notes: list[str]) -> tuple[list[Page], dict[str, Any] | None]:
+    """The framework tree page and nodes API, where they exist yet; and the page-size check."""
+    from query_counts import answers_ok, client_for, count_queries, latest_version
+
+    version = latest_version(FRAMEWORK)
+    if version is None:
+        notes.append(f"Framework pages skipped: {FRAMEWORK} is not loaded.")
+        return [], None
+    if not answers_ok(client_for(COORDINATOR), "/frameworks/"):
+        notes.append("Framework pages skipped: /frameworks/ does not answer 200 yet.")
+        return [], None
+    tree = f"/frameworks/{FRAMEWORK}/{version}/"
+    pages = [Page(f"GET {tree} (framework tree)", "framework tree", tree, COORDINATOR)]
+    bearer = {
+        "Authorization": f"Bearer {prepare.create_token(COORDINATOR, COORDINATOR_ORGANISATION)}"
+    }
+    api = _nodes_api(version, bearer)
+    if api is None:
+        notes.append("Framework nodes API skipped: it does not answer 200 with pages of 10 yet.")
+        return pages, None
+    pages.append(Page(f"GET {api}100 (API)", "nodes API", f"{api}100", None, bearer))
+    sizes = {size: count_queries(client_for(None), f"{api}{size}", bearer) for size in (10, 100)}
+    equal = sizes[10] == sizes[100]
+    name = api.rsplit("&", 1)[1]
+    notes.append(
+        f"Nodes API queries: {name}10: {sizes[10]}, {name}100: {sizes[100]} "
+        f"({'equal' if equal else 'NOT EQUAL: queries grow with the page size'})."
+    )
+    return pages, {"page_size_10": sizes[10], "page_size_100": sizes[100], "equal": equal}
+
+
+def _nodes_api(version: str, bearer: dict[str, str]) -> str | None:
+    """The nodes API path up to the page size, with the parameter name it honours.
+
+    The brief names the parameter `page_size`; django-ninja's usual name is `limit`. A page of
+    10 must hold 10 nodes, so a parameter that is ignored is not taken for one that works.
+    """
+    from query_counts import client_for, json_items
+
+    base = f"/api/v1/frameworks/{FRAMEWORK}/versions/{version}/nodes?format=flat&"
+    for name in PAGE_SIZE_PARAMETERS:
+        if json_items(client_for(None), f"{base}{name}=10", bearer) == 10:
+            return f"{base}{name}="
+    return None
+
+
+def _count_queries(pages: list[Page]) -> None:
+    from query_counts import client_for, count_queries
+
+    say("Counting SQL queries per page (in-process, Django test client, same database)")
+    for page in pages:
+        page.queries = count_queries(client_for(page.username), page.path, page.headers or None)
+        print(f"    {page.queries:>4} queries  {page.path}", flush=True)
+
+
+def _time_pages(
+    port: int, pages: list[Page], passwords: dict[str, str], requests: int
+) -> list[dict[str, Any]]:
+    """Log each user in once through the form, then time every page in that user's session."""
+    sessions: dict[str | None, Session] = {None: Session(server.HOST, port)}
+    for username in sorted({p.username for p in pages if p.username}):
+        sessions[username] = Session(server.HOST, port)
+        sessions[username].login(username, passwords[username])
+    rows = []
+    for page in pages:
+        session = sessions[page.username]
+        latency = traffic.page_latency(
+            session, page.path, page.label, page.headers or None, requests
+        )
+        row = {"what": page.what, "path": page.path, "user": page.username, **latency}
+        rows.append({**row, "queries": page.queries})
+    return rows
+
+
+def _respondents(logins: list[Login], count: int) -> list[traffic.Credentials]:
+    """Distinct respondents from the manifest: one login each, so no account is hit twice."""
+    people = sorted({(x.username, x.password) for x in logins if x.role == "respondent"})
+    return [traffic.Credentials(u, p) for u, p in people[:count]]
+
+
+def _measure_server(
+    pages: list[Page], logins: list[Login], args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], traffic.LoginThroughput]:
+    """Start gunicorn, time the pages and the logins, stop it."""
+    from query_counts import clear_cache
+
+    passwords = {x.username: x.password for x in logins}
+    say(f"Starting gunicorn ({server.WORKERS} workers) on {server.HOST}")
+    with tempfile.TemporaryDirectory(prefix="samvirke-perf-gunicorn-") as logdir:
+        log = Path(logdir) / "gunicorn.log"
+        with server.running_server(prepare.GUNICORN, dict(os.environ), log) as port:
+            say(f"gunicorn answers on port {port}: {args.requests} timed requests a page")
+            rows = _time_pages(port, pages, passwords, args.requests)
+            people = _respondents(logins, args.logins)
+            throughput = traffic.login_throughput(
+                server.HOST, port, people, clear_cache, args.logins
+            )
+    return rows, throughput
+
+
+def _measure(logins: list[Login], notes: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connections
+
+    pages = _basic_pages()
+    framework_pages, page_size_check = _framework_pages(notes)
+    pages += framework_pages
+    _count_queries(pages)
+    connections.close_all()
+    rows, throughput = _measure_server(pages, logins, args)
+    connections.close_all()
+    what = f"login (GET form + POST), {throughput.threads} threads"
+    rows.append(
+        {
+            "what": what,
+            "path": "/accounts/login/",
+            "user": "respondents",
+            **throughput.latency,
+            "queries": None,
+        }
+    )
+    notes.insert(
+        0,
+        f"Login throughput: {throughput.per_second} logins/s ({throughput.logins} logins by "
+        f"distinct respondents, {throughput.threads} threads, {throughput.seconds} s).",
+    )
+    notes.append(
+        f"allauth allows 30 logins a minute from one address: its counters were cleared "
+        f"between batches of {traffic.LOGIN_BATCH} logins (not timed)."
+    )
+    return {"rows": rows, "login": asdict(throughput), "nodes_api_page_size": page_size_check}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Prepare a fresh installation, measure it, return the results."""
+    load_at_start = os.getloadavg()[0]
+    database_url = os.environ["DATABASE_URL"] if args.database == "postgres" else None
+    with tempfile.TemporaryDirectory(prefix="samvirke-perf-") as workdir:
+        os.environ.update(prepare.perf_environment(Path(workdir), database_url))
+        logins = prepare.prepare_database(Path(workdir))
+        import django
+
+        django.setup()
+        frameworks = prepare.load_frameworks()
+        notes = [frameworks.note]
+        measured = _measure(logins, notes, args)
+        machine = results.machine_info(server.WORKERS, load_at_start)
+    if load_at_start > (os.cpu_count() or 1) / 2:
+        notes.append(
+            f"The machine was busy before the run began (load {load_at_start:.1f} on "
+            f"{os.cpu_count()} cores): the latencies are pessimistic."
+        )
+    return {"machine": machine, **measured, "frameworks_load": asdict(frameworks), "notes": notes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the harness; 0 when every figure was measured."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = _arguments(argv)
+    if args.database == "postgres" and os.environ.get(INSIDE_POSTGRES) != "1":
+        _reexec_under_postgres(argv)
+    _stop_on_sigterm()
+    started = time.perf_counter()
+    try:
+        figures = run(args)
+    except HarnessError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    page = results.write(figures)
+    print("\n" + page, flush=True)
+    say(
+        f"Wrote perf/results/latest.md and latest.json; the run took "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+    return 1 if figures["frameworks_load"]["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
