@@ -13,6 +13,8 @@ say "ruff"
 .venv/bin/ruff check src perf scripts
 say "mypy"
 .venv/bin/mypy
+say "migrations match the models"
+.venv/bin/samvirke makemigrations --check --dry-run
 say "architecture rules"
 .venv/bin/python scripts/check_architecture.py
 say "pytest on SQLite"

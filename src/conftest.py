@@ -8,10 +8,19 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from samvirke.accounts.models import User
 from samvirke.core.testing import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings: Any) -> Iterator[None]:
+    """Tests read English unless they ask for a language: the product's default is Danish."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("samvirke.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("audit/", include("samvirke.audit.urls")),
+    path("frameworks/", include("samvirke.frameworks.urls")),
     path("api/v1/", api.urls),
     path("", include("samvirke.tenancy.urls")),
 ]

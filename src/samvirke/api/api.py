@@ -1,5 +1,22 @@
-"""The NinjaAPI instance at /api/v1/."""
+"""The NinjaAPI instance at /api/v1/: bearer tokens, one error shape, each app's router."""
 
-from ninja import NinjaAPI
+from samvirke.accounts.api import router as accounts_router
+from samvirke.api.auth import ApiTokenAuth
+from samvirke.api.base import SamvirkeAPI
+from samvirke.api.errors import install_error_handlers
+from samvirke.frameworks.api import router as frameworks_router
+from samvirke.tenancy.api import router as tenancy_router
 
-api = NinjaAPI(title="Samvirke API", version="1", urls_namespace="api")
+api = SamvirkeAPI(
+    title="Samvirke API",
+    version="1",
+    description="Every request carries `Authorization: Bearer <token>`; a token acts for one "
+    "person in one organisation. Errors share one shape: "
+    '`{"error": {"code", "message", "fields"}}`.',
+    urls_namespace="api",
+    auth=ApiTokenAuth(),
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", tenancy_router)
+api.add_router("/frameworks", frameworks_router)

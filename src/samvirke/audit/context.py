@@ -14,12 +14,12 @@ class AuditContext:
     via: str = "system"  # page, api, cli, import, system
 
 
-_current: ContextVar[AuditContext] = ContextVar("audit_context", default=AuditContext())
+_current: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
 
 
 def current_context() -> AuditContext:
     """Return the origin of the writes in progress."""
-    return _current.get()
+    return _current.get() or AuditContext()
 
 
 @contextmanager

@@ -23,9 +23,18 @@ class AuditTrailExport(TableExport):
 
     def header(self) -> Sequence[str]:
         return [
-            _("Number"), _("Time"), _("Actor"), _("Action"), _("Object type"), _("Object id"),
-            _("Object"), _("Changes"), _("IP address"), _("Channel"), _("Hash"),
-        ]  # fmt: skip
+            _("Number"),
+            _("Time"),
+            _("Actor"),
+            _("Action"),
+            _("Object type"),
+            _("Object id"),
+            _("Object"),
+            _("Changes"),
+            _("IP address"),
+            _("Channel"),
+            _("Hash"),
+        ]
 
     def rows(self) -> Iterable[Sequence[Cell]]:
         for entry in self.entries.iterator(chunk_size=2000):

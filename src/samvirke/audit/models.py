@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
 from samvirke.core.models import scoped_manager
 
 INSTALLATION_CHAIN = "installation"
@@ -27,6 +28,9 @@ class AuditChain(models.Model):
     key = models.CharField(max_length=40, unique=True)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.last_seq}"
 
 
 class AuditEntry(models.Model):
@@ -72,6 +76,16 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.chain_key}#{self.seq} {self.action}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Entries are written once, by `audit_log`, and never updated."""
+        if not self._state.adding:
+            raise PermissionError("Audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Entries are never deleted."""
+        raise PermissionError("Audit entries cannot be deleted")
+
     def payload(self) -> dict[str, Any]:
         """The fields the hash covers, in a stable form."""
         return {
@@ -93,13 +107,3 @@ class AuditEntry(models.Model):
         """Hash of the previous entry's hash and this entry's payload."""
         body = json.dumps(self.payload(), sort_keys=True, cls=DjangoJSONEncoder, ensure_ascii=True)
         return hashlib.sha256((self.prev_hash + body).encode()).hexdigest()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Entries are written once, by `audit_log`, and never updated."""
-        if not self._state.adding:
-            raise PermissionError("Audit entries cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        """Entries are never deleted."""
-        raise PermissionError("Audit entries cannot be deleted")

@@ -37,7 +37,9 @@ def verify_chain(chain: AuditChain) -> Break | None:
         if entry.prev_hash != expected_prev:
             return Break(chain.key, entry.id, entry.seq, "the link to the previous entry is broken")
         if entry.compute_hash() != entry.hash:
-            return Break(chain.key, entry.id, entry.seq, "the entry was changed after it was written")
+            return Break(
+                chain.key, entry.id, entry.seq, "the entry was changed after it was written"
+            )
         expected_prev, expected_seq = entry.hash, entry.seq + 1
     if chain.last_seq != expected_seq - 1 or chain.last_hash != expected_prev:
         return Break(chain.key, None, chain.last_seq, "entries at the end of the chain are missing")

@@ -29,7 +29,9 @@ def entry_list(request: OrgRequest) -> HttpResponse:
     """A page of the trail, newest first."""
     organisation = active_organisation(request)
     form, filters = _filtered(request)
-    page = Paginator(entries_for(organisation, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(entries_for(organisation, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}

@@ -88,7 +88,7 @@ class Route:
         return str(getattr(self.callback, "__module__", "") or "")
 
     @property
-    def permission(self) -> str | None | object:
+    def permission(self) -> str | object | None:
         """The named permission the view declares; MISSING when it declares none."""
         view_class = getattr(self.callback, "view_class", None)
         for holder in (self.callback, view_class):
@@ -193,8 +193,9 @@ def reference_model(name: str) -> str | None:
 
 def register_hint(where: str, names: Sequence[str]) -> str:
     """The message that tells a developer how to bring a new parameter under the suite."""
+    listed = f" {', '.join(names)}" if names else ""
     return (
-        f"{where}: parameter(s) {', '.join(names)} not registered. Add each to OBJECT_PARAMS "
+        f"{where}: parameter(s){listed} not registered. Add each to OBJECT_PARAMS "
         "(it names an organisation's object: map it to its model), SHARED_PARAMS (it names shared "
         "reference data) or VALUE_PARAMS (it names no object: list the values to try) in "
         "src/samvirke/core/crosstenant.py, so the cross-tenant suite covers it."

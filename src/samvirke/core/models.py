@@ -12,7 +12,9 @@ SCOPE = "organisation"
 
 def scoped_manager(queryset_class: type[models.QuerySet[Any]] | None = None) -> models.Manager[Any]:
     """A django-scopes manager on the organisation dimension, optionally with a custom queryset."""
-    manager_class = models.Manager.from_queryset(queryset_class) if queryset_class else models.Manager
+    manager_class = (
+        models.Manager.from_queryset(queryset_class) if queryset_class else models.Manager
+    )
     manager: models.Manager[Any] = ScopedManager(organisation=SCOPE, _manager_class=manager_class)
     return manager
 
@@ -21,7 +23,10 @@ class OrganisationOwnedModel(models.Model):
     """Content that belongs to one organisation; queries outside a scope fail loudly."""
 
     organisation = models.ForeignKey(
-        "tenancy.Organisation", on_delete=models.CASCADE, related_name="%(class)s_set", editable=False
+        "tenancy.Organisation",
+        on_delete=models.CASCADE,
+        related_name="%(class)s_set",
+        editable=False,
     )
 
     objects: ClassVar[models.Manager[Any]] = scoped_manager()

@@ -59,7 +59,9 @@ class FrameworkVersion(models.Model):
     class Meta:
         ordering = ["framework", "-loaded_at"]
         constraints = [
-            models.UniqueConstraint(fields=["framework", "version"], name="framework_version_unique")
+            models.UniqueConstraint(
+                fields=["framework", "version"], name="framework_version_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -169,7 +171,8 @@ class MappingSet(models.Model):
     )
     source = models.TextField(_("source"))
     licence = models.CharField(_("licence"), max_length=300)
-    checksum = models.CharField(max_length=64)
+    # "inline:<version checksum>" for mappings written on the nodes, else the file's checksum.
+    checksum = models.CharField(max_length=80)
 
     class Meta:
         constraints = [
@@ -177,6 +180,9 @@ class MappingSet(models.Model):
                 fields=["from_version", "to_version", "checksum"], name="mapping_set_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_version} → {self.to_version}"
 
 
 class Mapping(models.Model):
@@ -193,3 +199,6 @@ class Mapping(models.Model):
                 fields=["mapping_set", "source_node", "target_node"], name="mapping_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_node_id} {self.relation} {self.target_node_id}"

@@ -87,12 +87,42 @@ class ParsedFramework:
         return str(self.header["id"])
 
     def checksum(self) -> str:
-        """Digest of the content, so a changed file is recognised whatever its layout."""
+        """Digest of the content, so a changed file is recognised whatever its layout.
+
+        Defaults are filled in first, so a file that spells out `weight: 1` or `level:
+        organisation` and an export (YAML or XLSX) that leaves them out have the same checksum.
+        """
+        header = {**self.header}
+        header.setdefault("description", {})
+        header.setdefault("scale", {})
         body = {
-            "header": self.header,
-            "nodes": [[n.key, n.parent_key, n.data] for n in self.nodes],
+            "header": header,
+            "nodes": [
+                [n.key, n.parent_key, node_fields(n.data), node_mappings(n.data)]
+                for n in tree_order(self.nodes)
+            ],
         }
         return _digest(body)
+
+
+def tree_order(nodes: list[ParsedNode]) -> list[ParsedNode]:
+    """Nodes depth first, siblings in file order: the same whether a file nests children or
+    names parents. Nodes outside the tree (a broken file) follow in file order."""
+    keys = {n.key for n in nodes}
+    children: dict[str | None, list[ParsedNode]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_key if node.parent_key in keys else None, []).append(node)
+    ordered: list[ParsedNode] = []
+    seen: set[int] = set()
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        ordered.append(node)
+        stack.extend(reversed(children.get(node.key, [])))
+    return ordered + [n for n in nodes if id(n) not in seen]
 
 
 @dataclass
@@ -105,6 +135,48 @@ class ParsedMapping:
 
     def checksum(self) -> str:
         return _digest({"header": self.header, "relations": self.relations})
+
+
+def node_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A node's content as it is stored: every field present, defaults filled in."""
+    question = data["kind"] == "question"
+    return {
+        "kind": data["kind"],
+        "title": data["title"],
+        "description": data.get("description", {}),
+        "help": data.get("help", {}),
+        "question_type": data.get("type", "") if question else "",
+        "answer_level": data.get("level", "organisation") if question else "",
+        "weight": float(data.get("weight", 1)),
+        "roles": data.get("roles", []),
+        "allows_not_applicable": bool(data.get("not_applicable", False)),
+        "levels": data.get("levels", {}),
+        "options": data.get("options", []),
+        "number_unit": data.get("unit", {}),
+        "number_min": _float_or_none(data.get("min")),
+        "number_max": _float_or_none(data.get("max")),
+        "recommendations": data.get("recommendations", {}),
+    }
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def node_mappings(data: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Inline mappings as sorted (target, relation) pairs per framework, duplicates merged."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for target_fw, targets in (data.get("mappings") or {}).items():
+        # The last relation given for a target wins, as when the mappings are stored.
+        relations = {
+            t if isinstance(t, str) else t["to"]: (
+                "intersects" if isinstance(t, str) else t.get("relation", "intersects")
+            )
+            for t in targets
+        }
+        if relations:
+            found[target_fw] = sorted(relations.items())
+    return found
 
 
 def _digest(body: Any) -> str:
@@ -181,11 +253,12 @@ def _plain(error: Any) -> str:
         return f"expected {error.validator_value}, found {type(error.instance).__name__}"
     if validator == "pattern":
         return f"{error.instance!r} is not a valid id (letters, digits, '.', '-', '_')"
-    return error.message  # type: ignore[no-any-return]
+    return error.message
 
 
-def flatten(doc: Document, items: list[Any], framework: ParsedFramework, parent: str | None,
-            where: PathKey) -> None:  # fmt: skip
+def flatten(
+    doc: Document, items: list[Any], framework: ParsedFramework, parent: str | None, where: PathKey
+) -> None:
     """Append a file's nested nodes to the framework in document order."""
     for index, item in enumerate(items):
         path = (*where, index)
@@ -223,15 +296,23 @@ def check_framework(fw: ParsedFramework) -> list[Problem]:
     for node in fw.nodes:
         label, line = str(node.doc.path), node.doc.line(node.where)
 
-        def report(key: str, message: str, *, _node: ParsedNode = node, _label: str = label) -> None:
+        def report(
+            key: str, message: str, *, _node: ParsedNode = node, _label: str = label
+        ) -> None:
             where = (*_node.where, key) if key else _node.where
             problems.append(Problem(_label, _node.doc.line(where), _key_name(where), message))
 
         if node.key in seen:
             first = seen[node.key]
             other = f"{first.doc.path.name}:{first.doc.line(first.where)}"
-            problems.append(Problem(label, line, _key_name(node.where),
-                                    f"duplicate node id {node.key!r} (first used at {other})"))  # fmt: skip
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    _key_name(node.where),
+                    f"duplicate node id {node.key!r} (first used at {other})",
+                )
+            )
             continue
         seen[node.key] = node
         data = node.data
@@ -252,8 +333,9 @@ def check_framework(fw: ParsedFramework) -> list[Problem]:
     return problems
 
 
-def _check_question(node: ParsedNode, scale: dict[str, Any], languages: list[str],
-                    report: Any) -> list[Problem]:  # fmt: skip
+def _check_question(
+    node: ParsedNode, scale: dict[str, Any], languages: list[str], report: Any
+) -> list[Problem]:
     data = node.data
     kind = data.get("type")
     if kind is None:
@@ -276,16 +358,26 @@ def _check_tree(fw: ParsedFramework, nodes: dict[str, ParsedNode]) -> list[Probl
     problems: list[Problem] = []
     for node in nodes.values():
         if node.parent_key is not None and node.parent_key not in nodes:
-            problems.append(Problem(str(node.doc.path), node.doc.line(node.where),
-                                    _key_name((*node.where, "parent")),
-                                    f"parent {node.parent_key!r} does not exist"))  # fmt: skip
+            problems.append(
+                Problem(
+                    str(node.doc.path),
+                    node.doc.line(node.where),
+                    _key_name((*node.where, "parent")),
+                    f"parent {node.parent_key!r} does not exist",
+                )
+            )
     for node in nodes.values():
         trail, current = {node.key}, node.parent_key
         while current is not None and current in nodes:
             if current in trail:
-                problems.append(Problem(str(node.doc.path), node.doc.line(node.where),
-                                        _key_name(node.where),
-                                        f"node {node.key!r} is part of a cycle of parents"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        str(node.doc.path),
+                        node.doc.line(node.where),
+                        _key_name(node.where),
+                        f"node {node.key!r} is part of a cycle of parents",
+                    )
+                )
                 break
             trail.add(current)
             current = nodes[current].parent_key
@@ -303,7 +395,9 @@ def order_by_depth(fw: ParsedFramework) -> list[tuple[ParsedNode, int]]:
             depth_of[key] = 0 if parent is None else depth(parent) + 1
         return depth_of[key]
 
-    return sorted(((n, depth(n.key)) for n in fw.nodes), key=lambda pair: (pair[1], pair[0].position))
+    return sorted(
+        ((n, depth(n.key)) for n in fw.nodes), key=lambda pair: (pair[1], pair[0].position)
+    )
 
 
 def collect_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:

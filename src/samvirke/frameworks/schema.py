@@ -34,9 +34,14 @@ NODE: dict[str, Any] = {
         "help": TEXTS,
         "type": {
             "enum": [
-                "maturity", "yes_partly_no", "number", "single_choice", "multiple_choice", "text",
+                "maturity",
+                "yes_partly_no",
+                "number",
+                "single_choice",
+                "multiple_choice",
+                "text",
             ]
-        },  # fmt: skip
+        },
         "level": {"enum": ["organisation", "unit"]},
         "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
         "roles": {"type": "array", "items": {"enum": ROLES}, "uniqueItems": True},

@@ -68,12 +68,15 @@ def _check_versions(frameworks: list[ParsedFramework]) -> list[Problem]:
         if existing is None or existing.checksum == fw.checksum():
             continue
         in_use = " and a campaign uses it, so it can never change" if existing.is_in_use() else ""
-        problems.append(Problem(
-            str(fw.header_doc.path), fw.header_doc.line(("framework", "version")),
-            "framework.version",
-            f"version {existing.version!r} of {fw.key!r} is already loaded with other "
-            f"content{in_use}; give the changed framework a new version",
-        ))  # fmt: skip
+        problems.append(
+            Problem(
+                str(fw.header_doc.path),
+                fw.header_doc.line(("framework", "version")),
+                "framework.version",
+                f"version {existing.version!r} of {fw.key!r} is already loaded with other "
+                f"content{in_use}; give the changed framework a new version",
+            )
+        )
     return problems
 
 
@@ -95,15 +98,27 @@ def _check_references(plan: LibraryPlan) -> list[Problem]:
             for target_fw, targets in (node.data.get("mappings") or {}).items():
                 where = (*node.where, "mappings", target_fw)
                 problems.extend(
-                    _dangling(plan, str(node.doc.path), node.doc.line(where), where, target_fw,
-                              [t if isinstance(t, str) else t["to"] for t in targets])
-                )  # fmt: skip
+                    _dangling(
+                        plan,
+                        str(node.doc.path),
+                        node.doc.line(where),
+                        where,
+                        target_fw,
+                        [t if isinstance(t, str) else t["to"] for t in targets],
+                    )
+                )
     for mapping in plan.mappings:
         label = str(mapping.doc.path)
         for side in ("from", "to"):
             if mapping.header[side] not in plan.known_nodes:
-                problems.append(Problem(label, mapping.doc.line(("mapping", side)), f"mapping.{side}",
-                                        f"framework {mapping.header[side]!r} is not loaded"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        label,
+                        mapping.doc.line(("mapping", side)),
+                        f"mapping.{side}",
+                        f"framework {mapping.header[side]!r} is not loaded",
+                    )
+                )
         for index, relation in enumerate(mapping.relations):
             for side in ("from", "to"):
                 framework_id = mapping.header[side]
@@ -112,13 +127,25 @@ def _check_references(plan: LibraryPlan) -> list[Problem]:
                     and relation[side] not in plan.known_nodes[framework_id]
                 ):
                     where = ("relations", index, side)
-                    problems.append(Problem(label, mapping.doc.line(where), f"relations[{index}].{side}",
-                                            f"{relation[side]!r} is not a node of {framework_id!r}"))  # fmt: skip
+                    problems.append(
+                        Problem(
+                            label,
+                            mapping.doc.line(where),
+                            f"relations[{index}].{side}",
+                            f"{relation[side]!r} is not a node of {framework_id!r}",
+                        )
+                    )
     return problems
 
 
-def _dangling(plan: LibraryPlan, label: str, line: int | None, where: tuple[Any, ...],
-              target_fw: str, targets: list[str]) -> list[Problem]:  # fmt: skip
+def _dangling(
+    plan: LibraryPlan,
+    label: str,
+    line: int | None,
+    where: tuple[Any, ...],
+    target_fw: str,
+    targets: list[str],
+) -> list[Problem]:
     key = ".".join(str(p) for p in where if not isinstance(p, int))
     if target_fw not in plan.known_nodes:
         return [Problem(label, line, key, f"framework {target_fw!r} is not loaded")]
@@ -141,14 +168,21 @@ def plan_library(paths: list[Path]) -> LibraryPlan:
     return plan_parsed(frameworks, mappings, problems)
 
 
-def plan_parsed(frameworks: list[ParsedFramework], mappings: list[ParsedMapping],
-                problems: list[Problem]) -> LibraryPlan:  # fmt: skip
+def plan_parsed(
+    frameworks: list[ParsedFramework], mappings: list[ParsedMapping], problems: list[Problem]
+) -> LibraryPlan:
     """Check frameworks read from any source (files, a workbook); raise LibraryError on problems."""
     seen: dict[str, ParsedFramework] = {}
     for fw in frameworks:
         if fw.key in seen:
-            problems.append(Problem(str(fw.header_doc.path), fw.header_doc.line(("framework", "id")),
-                                    "framework.id", f"framework id {fw.key!r} is used twice"))  # fmt: skip
+            problems.append(
+                Problem(
+                    str(fw.header_doc.path),
+                    fw.header_doc.line(("framework", "id")),
+                    "framework.id",
+                    f"framework id {fw.key!r} is used twice",
+                )
+            )
         seen[fw.key] = fw
         problems.extend(check_framework(fw))
     plan = LibraryPlan(frameworks, mappings, {})
@@ -184,11 +218,17 @@ def _create_version(fw: ParsedFramework) -> tuple[FrameworkVersion, dict[str, No
     ordered = order_by_depth(fw)
     for level in sorted({depth for _node, depth in ordered}):
         batch = [
-            Node(version=version, key=node.key, position=node.position, depth=depth,
-                 parent=created.get(node.parent_key) if node.parent_key else None,
-                 **node_fields(node.data))
-            for node, depth in ordered if depth == level
-        ]  # fmt: skip
+            Node(
+                version=version,
+                key=node.key,
+                position=node.position,
+                depth=depth,
+                parent=created.get(node.parent_key) if node.parent_key else None,
+                **node_fields(node.data),
+            )
+            for node, depth in ordered
+            if depth == level
+        ]
         for node in Node.objects.bulk_create(batch, batch_size=500):
             created[node.key] = node
     return version, created
@@ -198,62 +238,88 @@ def _node_ids(version: FrameworkVersion) -> dict[str, int]:
     return dict(version.nodes.values_list("key", "id"))
 
 
-def _create_inline_mappings(fw: ParsedFramework, version: FrameworkVersion,
-                            nodes: dict[str, Node], versions: dict[str, FrameworkVersion]) -> int:  # fmt: skip
+def _create_inline_mappings(
+    fw: ParsedFramework,
+    version: FrameworkVersion,
+    nodes: dict[str, Node],
+    versions: dict[str, FrameworkVersion],
+) -> int:
     relations: dict[str, list[tuple[str, str, str]]] = {}
     for node in fw.nodes:
         for target_fw, targets in (node.data.get("mappings") or {}).items():
             for target in targets:
-                to, relation = (target, "intersects") if isinstance(target, str) else (
-                    target["to"], target.get("relation", "intersects"))  # fmt: skip
+                to, relation = (
+                    (target, "intersects")
+                    if isinstance(target, str)
+                    else (target["to"], target.get("relation", "intersects"))
+                )
                 relations.setdefault(target_fw, []).append((node.key, to, relation))
     count = 0
     for target_fw, rows in relations.items():
         target_version = versions[target_fw]
         mapping_set = MappingSet.objects.create(
-            from_version=version, to_version=target_version, licence=version.licence,
-            source=f"{fw.key} {version.version}", checksum=version.checksum,
-        )  # fmt: skip
+            from_version=version,
+            to_version=target_version,
+            licence=version.licence,
+            source=f"{fw.key} {version.version}",
+            checksum=f"inline:{version.checksum}",
+        )
         targets = _node_ids(target_version)
         count += _bulk_mappings(mapping_set, rows, {k: n.pk for k, n in nodes.items()}, targets)
     return count
 
 
-def _bulk_mappings(mapping_set: MappingSet, rows: list[tuple[str, str, str]],
-                   sources: dict[str, int], targets: dict[str, int]) -> int:  # fmt: skip
+def _bulk_mappings(
+    mapping_set: MappingSet,
+    rows: list[tuple[str, str, str]],
+    sources: dict[str, int],
+    targets: dict[str, int],
+) -> int:
     unique = {(sources[a], targets[b]): rel for a, b, rel in rows}
     Mapping.objects.bulk_create(
-        [Mapping(mapping_set=mapping_set, source_node_id=s, target_node_id=t, relation=rel)
-         for (s, t), rel in unique.items()],
+        [
+            Mapping(mapping_set=mapping_set, source_node_id=s, target_node_id=t, relation=rel)
+            for (s, t), rel in unique.items()
+        ],
         batch_size=1000,
-    )  # fmt: skip
+    )
     return len(unique)
 
 
 def _create_mapping_file(mapping: ParsedMapping, versions: dict[str, FrameworkVersion]) -> int:
     from_version, to_version = versions[mapping.header["from"]], versions[mapping.header["to"]]
-    if MappingSet.objects.filter(from_version=from_version, to_version=to_version,
-                                 checksum=mapping.checksum()).exists():  # fmt: skip
+    if MappingSet.objects.filter(
+        from_version=from_version, to_version=to_version, checksum=mapping.checksum()
+    ).exists():
         return -1
     mapping_set = MappingSet.objects.create(
-        from_version=from_version, to_version=to_version, source=mapping.header["source"],
-        licence=mapping.header["licence"], checksum=mapping.checksum(),
-    )  # fmt: skip
+        from_version=from_version,
+        to_version=to_version,
+        source=mapping.header["source"],
+        licence=mapping.header["licence"],
+        checksum=mapping.checksum(),
+    )
     rows = [(r["from"], r["to"], r.get("relation", "intersects")) for r in mapping.relations]
     return _bulk_mappings(mapping_set, rows, _node_ids(from_version), _node_ids(to_version))
 
 
 @transaction.atomic
-def frameworks_load(*, paths: list[Path], check: bool = False,
-                    progress: Progress | None = None) -> LoadReport:  # fmt: skip
+def frameworks_load(
+    *, paths: list[Path], check: bool = False, progress: Progress | None = None
+) -> LoadReport:
     """Load framework files: every file is checked first, then all of it is written or nothing."""
     return frameworks_apply(plan=plan_library(paths), check=check, progress=progress)
 
 
 @transaction.atomic
-def frameworks_apply(*, plan: LibraryPlan, check: bool = False, progress: Progress | None = None,
-                     actor: User | None = None, organisation: Organisation | None = None,
-                     ) -> LoadReport:  # fmt: skip
+def frameworks_apply(
+    *,
+    plan: LibraryPlan,
+    check: bool = False,
+    progress: Progress | None = None,
+    actor: User | None = None,
+    organisation: Organisation | None = None,
+) -> LoadReport:
     """Write a checked plan: the new versions, their inline mappings and the mapping files."""
     report = LoadReport()
     versions: dict[str, FrameworkVersion] = {
@@ -273,9 +339,13 @@ def frameworks_apply(*, plan: LibraryPlan, check: bool = False, progress: Progre
                 versions[fw.key] = version
                 new.append((fw, version, nodes))
                 report.nodes += len(nodes)
-                audit_log(actor=actor, organisation=organisation,
-                          action="frameworks.version.loaded", obj=version,
-                          changes={"nodes": [None, len(nodes)]})  # fmt: skip
+                audit_log(
+                    actor=actor,
+                    organisation=organisation,
+                    action="frameworks.version.loaded",
+                    obj=version,
+                    changes={"nodes": [None, len(nodes)]},
+                )
         if progress:
             progress(label)
     if check:

@@ -32,7 +32,9 @@ def access_orgunit(request: OrgRequest, unit_id: Any, *, write: bool = False) ->
     return access_in(OrgUnit.objects.filter(organisation=organisation), unit_id)
 
 
-def access_membership(request: OrgRequest, membership_id: Any, *, write: bool = False) -> Membership:
+def access_membership(
+    request: OrgRequest, membership_id: Any, *, write: bool = False
+) -> Membership:
     """One membership in the active organisation."""
     organisation = active_organisation(request)
     _require(request, Perm.MEMBER_CHANGE if write else Perm.MEMBER_VIEW)
@@ -55,4 +57,3 @@ def access_network(request: OrgRequest, network_id: Any) -> Network:
     if found is None:
         raise Http404
     return found
-

@@ -31,7 +31,7 @@ def _bearer_secret(request: HttpRequest) -> str | None:
 
 
 def _authenticate_token(request: OrgRequest) -> None:
-    """Attach the token's user and organisation, if the token is valid and the user still a member."""
+    """Attach the token's user and organisation when the token and its user are still valid."""
     secret = _bearer_secret(request)
     if secret is None:
         return

@@ -130,6 +130,9 @@ class RegionPlacement(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.region_id} from {self.valid_from}"
+
 
 class OrgUnit(OrganisationOwnedModel):
     """A department or unit inside one organisation; units form a tree."""
@@ -222,6 +225,9 @@ class NetworkMembership(models.Model):
                 fields=["network", "organisation", "joined_on"], name="network_member_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.network_id} from {self.joined_on}"
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

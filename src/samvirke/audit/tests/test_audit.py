@@ -24,11 +24,13 @@ def _write_entries(world: World, count: int = 3) -> list[AuditEntry]:
     with organisation_scope(world.org_a.pk):
         return [
             audit_log(
-                actor=world.owner, organisation=world.org_a, action="test.thing.done",
+                actor=world.owner,
+                organisation=world.org_a,
+                action="test.thing.done",
                 changes={"n": [None, i]},
             )
             for i in range(count)
-        ]  # fmt: skip
+        ]
 
 
 def test_entries_chain_by_organisation(world: World) -> None:

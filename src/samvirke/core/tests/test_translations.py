@@ -26,9 +26,12 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         with override_settings(LOCALE_PATHS=[str(work / "samvirke" / "locale")]):
             call_command(
-                "makemessages", locale=LANGUAGES, ignore_patterns=IGNORED, no_obsolete=True,
+                "makemessages",
+                locale=LANGUAGES,
+                ignore_patterns=IGNORED,
+                no_obsolete=True,
                 verbosity=0,
-            )  # fmt: skip
+            )
     finally:
         os.chdir(cwd)
     return work / "samvirke" / "locale"

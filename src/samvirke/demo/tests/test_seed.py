@@ -97,8 +97,12 @@ def test_every_danish_municipality_as_in_the_csv(seeded: Seeded) -> None:
 def test_danish_regions_and_the_2027_merger(seeded: Seeded) -> None:
     region_orgs = Organisation.objects.filter(kind=OrganisationKind.REGION)
     assert sorted(region_orgs.values_list("code", flat=True)) == [
-        "1081", "1082", "1083", "1084", "1085"
-    ]  # fmt: skip
+        "1081",
+        "1082",
+        "1083",
+        "1084",
+        "1085",
+    ]
     dk = {r.code: r for r in Region.objects.filter(country="DK")}
     assert len(dk) == 6
     assert dk["1084"].valid_to == dk["1085"].valid_to == LAST_OLD_DAY
@@ -142,9 +146,11 @@ def test_other_organisations(seeded: Seeded) -> None:
         )
     )
     assert kinds == {
-        "DK-KL": "association", "DK-DR": "association",
-        "NO-DIGDIR": "state_agency", "NO-KS": "association",
-    }  # fmt: skip
+        "DK-KL": "association",
+        "DK-DR": "association",
+        "NO-DIGDIR": "state_agency",
+        "NO-KS": "association",
+    }
     assert Organisation.objects.filter(kind="state_agency", country="DK").count() == 5
     assert not Organisation.objects.filter(is_verified=True).exists()
     assert not Organisation.objects.filter(is_demo=False).exists()
@@ -154,9 +160,13 @@ def test_network_sizes_and_stewards(seeded: Seeded) -> None:
     networks = {n.code: n for n in Network.objects.select_related("steward")}
     sizes = {code: len(members(code)) for code in networks}
     assert sizes == {
-        "kl-kommuner": 98, "danske-regioner": 5, "nationalt-forum": 20,
-        "partnerskab-2020-22": 43, "databehandler-sekretariat": 60, "no-kommuner": 357,
-    }  # fmt: skip
+        "kl-kommuner": 98,
+        "danske-regioner": 5,
+        "nationalt-forum": 20,
+        "partnerskab-2020-22": 43,
+        "databehandler-sekretariat": 60,
+        "no-kommuner": 357,
+    }
     stewards = {code: n.steward.code for code, n in networks.items()}
     assert stewards["kl-kommuner"] == stewards["partnerskab-2020-22"] == "DK-KL"
     assert stewards["nationalt-forum"] == "DK-DIGST"

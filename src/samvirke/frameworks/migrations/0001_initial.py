@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.TextField(verbose_name='source')),
                 ('licence', models.CharField(max_length=300, verbose_name='licence')),
-                ('checksum', models.CharField(max_length=64)),
+                ('checksum', models.CharField(max_length=80)),
                 ('from_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mapping_sets', to='frameworks.frameworkversion')),
                 ('to_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incoming_mapping_sets', to='frameworks.frameworkversion')),
             ],

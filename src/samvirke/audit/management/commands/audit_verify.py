@@ -16,10 +16,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         total = AuditChain.objects.count()
-        with tqdm(total=total, desc="Audit chains", unit="chain", disable=options["verbosity"] < 1) as bar:
+        with tqdm(
+            total=total, desc="Audit chains", unit="chain", disable=options["verbosity"] < 1
+        ) as bar:
             breaks = verify_all(progress=bar.update)
         if breaks:
             for found in breaks:
                 self.stderr.write(f"BROKEN: {found}")
-            raise CommandError(f"{len(breaks)} of {total} audit chains are broken; first: {breaks[0]}")
+            raise CommandError(
+                f"{len(breaks)} of {total} audit chains are broken; first: {breaks[0]}"
+            )
         self.stdout.write(self.style.SUCCESS(f"All {total} audit chains verified."))
