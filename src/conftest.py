@@ -94,12 +94,3 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
         for v in result["violations"]
         if v["impact"] in impacts
     ]
-
-
-def browser_login(page: Any, base_url: str, username: str, password: str) -> None:
-    """Log in through the real login form."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")

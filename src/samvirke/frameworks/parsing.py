@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from samvirke.frameworks.schema import FRAMEWORK_FILE, MAPPING_FILE, NODES_FILE
@@ -199,20 +200,24 @@ def read_document(path: Path, label: str, problems: list[Problem]) -> Document |
     """Parse a YAML file safely; record a problem and return None when it cannot be read."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            problems.append(Problem(label, None, "", "the file is larger than 5 MB"))
+            problems.append(Problem(label, None, "", _("the file is larger than 5 MB")))
             return None
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except UnicodeDecodeError:
-        problems.append(Problem(label, None, "", "the file is not UTF-8 text"))
+        problems.append(Problem(label, None, "", _("the file is not UTF-8 text")))
         return None
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
-        problems.append(Problem(label, line, "", f"not valid YAML: {error.problem}"))
+        problems.append(
+            Problem(label, line, "", _("not valid YAML: %(problem)s") % {"problem": error.problem})
+        )
         return None
     except OSError as error:
-        problems.append(Problem(label, None, "", f"cannot be read: {error.strerror}"))
+        problems.append(
+            Problem(label, None, "", _("cannot be read: %(reason)s") % {"reason": error.strerror})
+        )
         return None
     lines: dict[PathKey, int] = {}
     if root is not None:
@@ -241,18 +246,30 @@ def _plain(error: Any) -> str:
     """A schema error in plain words."""
     validator = error.validator
     if validator == "required":
-        return f"a required key is missing: {error.message.split(' is a required')[0]}"
+        return _("a required key is missing: %(key)s") % {
+            "key": error.message.split(" is a required")[0]
+        }
     if validator == "additionalProperties":
-        return f"unknown key ({error.message.split('(')[-1].rstrip(')')}"
+        return _("unknown key (%(detail)s)") % {"detail": error.message.split("(")[-1].rstrip(")")}
     if validator == "propertyNames":
-        return f"{error.instance!r} is not an allowed key here (languages are da, nb and en)"
+        return _("%(value)r is not an allowed key here (languages are da, nb and en)") % {
+            "value": error.instance
+        }
     if validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
-        return f"{error.instance!r} is not one of: {allowed}"
+        return _("%(value)r is not one of: %(allowed)s") % {
+            "value": error.instance,
+            "allowed": allowed,
+        }
     if validator == "type":
-        return f"expected {error.validator_value}, found {type(error.instance).__name__}"
+        return _("expected %(expected)s, found %(found)s") % {
+            "expected": error.validator_value,
+            "found": type(error.instance).__name__,
+        }
     if validator == "pattern":
-        return f"{error.instance!r} is not a valid id (letters, digits, '.', '-', '_')"
+        return _("%(value)r is not a valid id (letters, digits, '.', '-', '_')") % {
+            "value": error.instance
+        }
     return error.message
 
 
@@ -310,7 +327,8 @@ def check_framework(fw: ParsedFramework) -> list[Problem]:
                     label,
                     line,
                     _key_name(node.where),
-                    f"duplicate node id {node.key!r} (first used at {other})",
+                    _("duplicate node id %(id)r (first used at %(other)s)")
+                    % {"id": node.key, "other": other},
                 )
             )
             continue
@@ -321,14 +339,20 @@ def check_framework(fw: ParsedFramework) -> list[Problem]:
             if text_key == "title":
                 missing = _texts_complete(data.get("title"), languages)
             if missing:
-                report(text_key, f"text missing in {', '.join(missing)}")
+                report(
+                    text_key, _("text missing in %(languages)s") % {"languages": ", ".join(missing)}
+                )
         for level, texts in (data.get("levels") or {}).items():
             if missing := _texts_complete(texts, languages):
-                report("levels", f"level {level}: text missing in {', '.join(missing)}")
+                report(
+                    "levels",
+                    _("level %(level)s: text missing in %(languages)s")
+                    % {"level": level, "languages": ", ".join(missing)},
+                )
         if data.get("kind") == "question":
             problems.extend(_check_question(node, scale, languages, report))
         elif "type" in data:
-            report("type", "only questions have an answer type")
+            report("type", _("only questions have an answer type"))
     problems.extend(_check_tree(fw, seen))
     return problems
 
@@ -339,18 +363,25 @@ def _check_question(
     data = node.data
     kind = data.get("type")
     if kind is None:
-        report("", "a question needs a type")
+        report("", _("a question needs a type"))
         return []
     if kind in {"single_choice", "multiple_choice"} and not data.get("options"):
-        report("options", "a choice question needs at least two options")
+        report("options", _("a choice question needs at least two options"))
     if kind == "number" and "min" in data and "max" in data and data["min"] >= data["max"]:
-        report("max", "max must be greater than min")
+        report("max", _("max must be greater than min"))
     allowed = answer_keys(data, scale)
     for answer, texts in (data.get("recommendations") or {}).items():
         if answer not in allowed:
-            report("recommendations", f"{answer!r} is not an answer of this question")
+            report(
+                "recommendations",
+                _("%(answer)r is not an answer of this question") % {"answer": answer},
+            )
         elif missing := _texts_complete(texts, languages):
-            report("recommendations", f"answer {answer}: text missing in {', '.join(missing)}")
+            report(
+                "recommendations",
+                _("answer %(answer)s: text missing in %(languages)s")
+                % {"answer": answer, "languages": ", ".join(missing)},
+            )
     return []
 
 
@@ -363,7 +394,7 @@ def _check_tree(fw: ParsedFramework, nodes: dict[str, ParsedNode]) -> list[Probl
                     str(node.doc.path),
                     node.doc.line(node.where),
                     _key_name((*node.where, "parent")),
-                    f"parent {node.parent_key!r} does not exist",
+                    _("parent %(parent)r does not exist") % {"parent": node.parent_key},
                 )
             )
     for node in nodes.values():
@@ -375,7 +406,7 @@ def _check_tree(fw: ParsedFramework, nodes: dict[str, ParsedNode]) -> list[Probl
                         str(node.doc.path),
                         node.doc.line(node.where),
                         _key_name(node.where),
-                        f"node {node.key!r} is part of a cycle of parents",
+                        _("node %(id)r is part of a cycle of parents") % {"id": node.key},
                     )
                 )
                 break

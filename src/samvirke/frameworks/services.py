@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from samvirke.audit.services import audit_log
 from samvirke.frameworks.models import (
@@ -67,14 +68,22 @@ def _check_versions(frameworks: list[ParsedFramework]) -> list[Problem]:
         existing = _existing_version(fw)
         if existing is None or existing.checksum == fw.checksum():
             continue
-        in_use = " and a campaign uses it, so it can never change" if existing.is_in_use() else ""
+        if existing.is_in_use():
+            message = _(
+                "version %(version)r of %(framework)r is already loaded with other content and a "
+                "campaign uses it, so it can never change; give the changed framework a new version"
+            )
+        else:
+            message = _(
+                "version %(version)r of %(framework)r is already loaded with other content; "
+                "give the changed framework a new version"
+            )
         problems.append(
             Problem(
                 str(fw.header_doc.path),
                 fw.header_doc.line(("framework", "version")),
                 "framework.version",
-                f"version {existing.version!r} of {fw.key!r} is already loaded with other "
-                f"content{in_use}; give the changed framework a new version",
+                message % {"version": existing.version, "framework": fw.key},
             )
         )
     return problems
@@ -116,7 +125,8 @@ def _check_references(plan: LibraryPlan) -> list[Problem]:
                         label,
                         mapping.doc.line(("mapping", side)),
                         f"mapping.{side}",
-                        f"framework {mapping.header[side]!r} is not loaded",
+                        _("framework %(framework)r is not loaded")
+                        % {"framework": mapping.header[side]},
                     )
                 )
         for index, relation in enumerate(mapping.relations):
@@ -132,7 +142,8 @@ def _check_references(plan: LibraryPlan) -> list[Problem]:
                             label,
                             mapping.doc.line(where),
                             f"relations[{index}].{side}",
-                            f"{relation[side]!r} is not a node of {framework_id!r}",
+                            _("%(node)r is not a node of %(framework)r")
+                            % {"node": relation[side], "framework": framework_id},
                         )
                     )
     return problems
@@ -148,10 +159,25 @@ def _dangling(
 ) -> list[Problem]:
     key = ".".join(str(p) for p in where if not isinstance(p, int))
     if target_fw not in plan.known_nodes:
-        return [Problem(label, line, key, f"framework {target_fw!r} is not loaded")]
+        return [
+            Problem(
+                label,
+                line,
+                key,
+                _("framework %(framework)r is not loaded") % {"framework": target_fw},
+            )
+        ]
     missing = [t for t in targets if t not in plan.known_nodes[target_fw]]
     if missing:
-        return [Problem(label, line, key, f"no such node in {target_fw!r}: {', '.join(missing)}")]
+        return [
+            Problem(
+                label,
+                line,
+                key,
+                _("no such node in %(framework)r: %(nodes)s")
+                % {"framework": target_fw, "nodes": ", ".join(missing)},
+            )
+        ]
     return []
 
 
@@ -161,7 +187,7 @@ def plan_library(paths: list[Path]) -> LibraryPlan:
     framework_dirs, mapping_files = collect_paths(paths)
     if not framework_dirs and not mapping_files:
         raise LibraryError(
-            [Problem(", ".join(map(str, paths)), None, "", "no framework files found")]
+            [Problem(", ".join(map(str, paths)), None, "", _("no framework files found"))]
         )
     frameworks = [fw for d in framework_dirs if (fw := parse_framework_dir(d, problems))]
     mappings = [m for f in mapping_files if (m := parse_mapping_file(f, problems))]
@@ -180,7 +206,7 @@ def plan_parsed(
                     str(fw.header_doc.path),
                     fw.header_doc.line(("framework", "id")),
                     "framework.id",
-                    f"framework id {fw.key!r} is used twice",
+                    _("framework id %(framework)r is used twice") % {"framework": fw.key},
                 )
             )
         seen[fw.key] = fw

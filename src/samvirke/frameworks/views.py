@@ -162,7 +162,8 @@ def version_detail(request: OrgRequest, framework_key: str, version: str) -> Htt
         "term": term,
         "results": results,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx and not htmx.history_restore_request:
         return render(request, "frameworks/partials/search_results.html", context)
     context["tree"] = shown_tree(build_tree(version_nodes(found)), content)
     context["coverage"] = [

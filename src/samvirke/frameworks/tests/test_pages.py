@@ -166,6 +166,12 @@ def test_search_with_htmx_returns_only_the_results(user_client: Client) -> None:
     assert "A.5.3" in page and "1 node contains" in page
 
 
+def test_history_restore_gets_the_whole_page(user_client: Client) -> None:
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = user_client.get(f"/frameworks/{ISO}/2022/", {"q": "Segregation"}, headers=headers)
+    assert "<html" in html(response)
+
+
 def test_search_without_matches_says_so(user_client: Client) -> None:
     page = html(get(user_client, f"/frameworks/{ISO}/2022/", "en", q='zzz "\\ %_'))
     assert "0 nodes contain" in page
