@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "samvirke.accounts",
     "samvirke.tenancy",
     "samvirke.frameworks",
+    "samvirke.baseline",
     "samvirke.api",
     "samvirke.demo",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("audit/", include("samvirke.audit.urls")),
     path("frameworks/", include("samvirke.frameworks.urls")),
+    path("baseline/", include("samvirke.baseline.urls")),
     path("api/v1/", api.urls),
     path("", include("samvirke.tenancy.urls")),
 ]

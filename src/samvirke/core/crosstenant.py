@@ -28,6 +28,11 @@ OBJECT_PARAMS: dict[str, str] = {
     "entry_id": "audit.AuditEntry",
     "organisation_id": "tenancy.Organisation",
     "user_id": "accounts.User",
+    # Campaigns are network-level like networks: the suite must seed them per network.
+    "campaign_id": "baseline.Campaign",
+    "assessment_id": "baseline.Assessment",
+    "answer_id": "baseline.Answer",
+    "delegation_id": "baseline.Delegation",
 }
 
 #: Parameters that name no object: the values the suite tries for each.
@@ -44,6 +49,8 @@ SHARED_PARAMS: dict[str, str] = {
     "version": "frameworks.FrameworkVersion.version",
     "node_key": "frameworks.Node.key",
     "target_key": "frameworks.Framework.key",
+    "question_id": "frameworks.Node.pk",
+    "area_id": "frameworks.Node.pk",
 }
 
 #: Form field and API body property names that refer to another object, with that model.
@@ -58,6 +65,10 @@ REFERENCE_FIELDS: dict[str, str] = {
     "membership": "tenancy.Membership",
     "token": "accounts.ApiToken",
     "invitation": "accounts.Invitation",
+    "campaign": "baseline.Campaign",
+    "assessment": "baseline.Assessment",
+    "answer": "baseline.Answer",
+    "delegation": "baseline.Delegation",
 }
 
 #: Route prefixes the page walk leaves out; the API is walked from its OpenAPI schema instead.

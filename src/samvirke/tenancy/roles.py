@@ -29,6 +29,12 @@ class Perm:
     AUDIT_VIEW = "audit.entry.view"
     TOKEN_MANAGE = "accounts.token.manage"
     INSTALLATION_OPERATE = "tenancy.installation.operate"
+    CAMPAIGN_MANAGE = "baseline.campaign.manage"
+    ASSESSMENT_VIEW = "baseline.assessment.view"
+    ASSESSMENT_DELEGATE = "baseline.assessment.delegate"
+    ASSESSMENT_REVIEW = "baseline.assessment.review"
+    ASSESSMENT_SUBMIT = "baseline.assessment.submit"
+    ANSWER = "baseline.answer"
 
 
 _READ = {Perm.ORGANISATION_VIEW, Perm.ORGUNIT_VIEW, Perm.NETWORK_VIEW}
@@ -43,13 +49,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.MEMBER_CHANGE,
             Perm.AUDIT_VIEW,
             Perm.TOKEN_MANAGE,
+            Perm.ASSESSMENT_VIEW,
+            Perm.ASSESSMENT_DELEGATE,
+            Perm.ASSESSMENT_REVIEW,
+            Perm.ASSESSMENT_SUBMIT,
+            Perm.ANSWER,
         }
     ),
-    Role.RESPONDENT: frozenset(_READ | {Perm.TOKEN_MANAGE}),
-    Role.MANAGEMENT_READER: frozenset(_READ),
+    Role.RESPONDENT: frozenset(_READ | {Perm.TOKEN_MANAGE, Perm.ANSWER}),
+    Role.MANAGEMENT_READER: frozenset(_READ | {Perm.ASSESSMENT_VIEW}),
     Role.DATA_PROTECTION_OFFICER: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.TOKEN_MANAGE}),
-    Role.AUDITOR: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
-    Role.NETWORK_COORDINATOR: frozenset(_READ | {Perm.NETWORK_COORDINATE, Perm.TOKEN_MANAGE}),
+    Role.AUDITOR: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW, Perm.ASSESSMENT_VIEW}),
+    Role.NETWORK_COORDINATOR: frozenset(
+        _READ | {Perm.NETWORK_COORDINATE, Perm.TOKEN_MANAGE, Perm.CAMPAIGN_MANAGE}
+    ),
     Role.OPERATOR: frozenset({Perm.ORGANISATION_VIEW, Perm.INSTALLATION_OPERATE}),
 }
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,7 +99,14 @@ def orgunit_delete(*, actor: User | None, unit: OrgUnit) -> None:
         obj=unit,
         changes=model_changes(unit, None, ORGUNIT_FIELDS),
     )
-    unit.delete()
+    try:
+        with transaction.atomic():
+            unit.delete()
+    except ProtectedError:
+        # Answers and other records keep their unit: deleting it would lose who answered what.
+        raise ValidationError(
+            _("The unit has answers or other records and cannot be deleted.")
+        ) from None
 
 
 MEMBERSHIP_FIELDS = ["role", "org_unit", "ends_on", "is_active"]

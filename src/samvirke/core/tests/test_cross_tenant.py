@@ -60,6 +60,8 @@ from samvirke.core.crosstenant import (
 from samvirke.core.models import OrganisationOwnedModel
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import World, add_member, make_user
+from samvirke.frameworks.parsing import LIBRARY_DIR
+from samvirke.frameworks.services import frameworks_load
 from samvirke.tenancy.middleware import SESSION_KEY
 from samvirke.tenancy.models import Network, NetworkMembership, Organisation
 from samvirke.tenancy.roles import Role, role_permissions
@@ -98,6 +100,20 @@ def tenant_models() -> list[type[models.Model]]:
         if scoped and any(f.name == "organisation" for f in model._meta.concrete_fields):
             found.append(model)
     return sorted(found, key=lambda m: m._meta.label_lower)
+
+
+def network_level_models() -> list[type[models.Model]]:
+    """Models that belong to a network rather than an organisation (campaigns), like networks."""
+    tenant = tenant_models()
+    return [
+        model
+        for model in apps.get_models()
+        if model not in tenant
+        and any(
+            f.name == "network" and f.related_model is Network for f in model._meta.concrete_fields
+        )
+        and not any(f.related_model is Organisation for f in model._meta.concrete_fields)
+    ]
 
 
 def _dependencies(model: type[models.Model], among: list[type[models.Model]]) -> set[Any]:
@@ -156,6 +172,13 @@ class Seed:
         self.users.append(user)
         return user
 
+    def network_level(self, model: type[models.Model], index: int) -> models.Model:
+        """A network-level object (a campaign): one per network of this seed, then in turn."""
+        existing = self.objects[model]
+        if len(existing) < len(self.networks):
+            return self.create(model, len(existing))
+        return existing[index % len(existing)]
+
     def pick(self, model: type[models.Model]) -> models.Model:
         """One of the organisation's objects of a model, in turn; created when there is none."""
         existing = self.objects[model]
@@ -191,6 +214,8 @@ def _related(seed: Seed, model: type[models.Model], f: models.Field[Any, Any], i
         return seed.organisation
     if target is Network:
         return seed.networks[index % len(seed.networks)]
+    if target in network_level_models():
+        return seed.network_level(target, index)
     shared = target._default_manager.first()
     if shared is None:
         raise AssertionError(f"Add a factory for {target} in FACTORIES ({model} refers to it)")
@@ -423,6 +448,8 @@ def _person(label: str, user: User, world: World, *, may_be_refused: bool = Fals
 
 def build_setup(world: World) -> Setup:
     """Seed both organisations and prepare A's people."""
+    # Shared reference data that organisations' rows refer to (questions of a framework).
+    frameworks_load(paths=[LIBRARY_DIR / "cfcs-top4"])
     b = Seed(world.org_b, CANARY, b_only_networks(world.org_b, B_ONLY_NETWORKS))
     populate(b, lambda m: B_COUNTS.get(m._meta.label_lower, B_DEFAULT_COUNT))
     a = populate(Seed(world.org_a, ALFA, [world.network]), lambda m: A_COUNT)
@@ -457,6 +484,9 @@ def b_snapshot(setup: Setup) -> dict[str, list[dict[str, Any]]]:
         snapshot["network members"] = list(
             NetworkMembership.objects.filter(network__in=stewarded).order_by("pk").values()
         )
+        for model in network_level_models():
+            rows = model._default_manager.filter(network__in=stewarded).order_by("pk").values()
+            snapshot[model._meta.label_lower] = list(rows)
         users = User.objects.filter(pk__in=[u.pk for u in setup.b.users]).order_by("pk")
         snapshot["users"] = list(users.values())
     for row in snapshot["users"]:
@@ -482,6 +512,8 @@ def b_ids(setup: Setup) -> dict[Any, set[Any]]:
     )
     ids[Organisation] = {setup.world.org_b.pk}
     ids[Network] = {n.pk for n in setup.b.networks}
+    for model in network_level_models():
+        ids[model] = {obj.pk for obj in setup.b.objects[model]}
     ids[User] = {u.pk for u in setup.b.users} - a_members
     return ids
 

@@ -1,0 +1,232 @@
+"""Campaigns (network-level), and each organisation's assessment, delegations and answers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from samvirke.core.models import OrganisationOwnedModel
+from samvirke.frameworks.models import FrameworkVersion, Node
+from samvirke.tenancy.models import Network, Organisation, OrgUnit
+
+
+class CampaignState(models.TextChoices):
+    """Where a campaign is in its year."""
+
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    RELEASED = "released", _("Released")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Campaign(models.Model):
+    """A network's measurement for one year; not tenant-owned, like the network itself.
+
+    Members reach a campaign only through their own assessment; the steward's network
+    coordinators manage it (see access.access_campaign).
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="campaigns")
+    framework_version = models.ForeignKey(
+        FrameworkVersion,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("framework version"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    opens_on = models.DateField(_("opens on"))
+    deadline = models.DateField(_("deadline"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=CampaignState.choices, default=CampaignState.DRAFT
+    )
+    reminder_days = models.JSONField(_("reminders (days before the deadline)"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["network", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "year"], name="campaign_unique_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignParticipant(models.Model):
+    """An organisation taking part in a campaign; participation is public inside the network."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="participants")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="campaign_participations"
+    )
+
+    class Meta:
+        ordering = ["campaign", "organisation"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "organisation"], name="participant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} in {self.campaign_id}"
+
+
+class AssessmentState(models.TextChoices):
+    """Where one organisation's assessment is."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    CLOSED_UNSUBMITTED = "closed_unsubmitted", _("Closed without submission")
+
+
+LOCKED_STATES = frozenset({AssessmentState.SUBMITTED, AssessmentState.CLOSED_UNSUBMITTED})
+
+
+class Assessment(OrganisationOwnedModel):
+    """One organisation's answers to one campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="assessments")
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=AssessmentState.choices,
+        default=AssessmentState.NOT_STARTED,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-campaign__year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organisation"], name="assessment_unique_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.organisation_id}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether answers can no longer change (submitted or closed)."""
+        return self.state in LOCKED_STATES
+
+
+class Delegation(OrganisationOwnedModel):
+    """An area or question of an assessment sent to an org unit and/or a named person."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="delegations")
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "node__position"]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} → {self.org_unit_id or '-'}/{self.user_id or '-'}"
+
+
+class AnswerVia(models.TextChoices):
+    """Through what an answer was saved."""
+
+    PAGE = "page", _("Page")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+
+
+class Answer(OrganisationOwnedModel):
+    """One answer to one question: the organisation's, or one org unit's for per-unit questions."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    value = models.JSONField(_("answer"), null=True, blank=True)
+    not_applicable = models.BooleanField(_("not applicable"), default=False)
+    not_applicable_reason = models.TextField(_("why not applicable"), blank=True)
+    dont_know = models.BooleanField(_("don't know"), default=False)
+    unsure = models.BooleanField(_("unsure"), default=False)
+    comment = models.TextField(_("comment"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    via = models.CharField(max_length=10, choices=AnswerVia.choices, default=AnswerVia.PAGE)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["assessment", "question__position"]
+        # NULL org units are distinct in SQL, so the organisation-level answer needs its own rule.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question", "org_unit"],
+                condition=Q(org_unit__isnull=False),
+                name="answer_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "question"],
+                condition=Q(org_unit__isnull=True),
+                name="answer_unique_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.org_unit_id or 'org'} v{self.version}"
+
+    @property
+    def is_answered(self) -> bool:
+        """Whether the answer says something: a value, not applicable, or don't know."""
+        return self.value is not None or self.not_applicable or self.dont_know
+
+
+class AnswerRevision(OrganisationOwnedModel):
+    """One saved version of an answer: what it said, who saved it, when and through what."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    via = models.CharField(max_length=10, choices=AnswerVia.choices, default=AnswerVia.PAGE)
+
+    class Meta:
+        ordering = ["answer", "version"]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} v{self.version}"
