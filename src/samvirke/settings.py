@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "samvirke.core.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -193,6 +194,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "signup": "20/m/ip",
 }
+# Behind nginx set 1: allauth's rate limits and our audit trail then read the client's address
+# from the proxy's X-Forwarded-For instead of seeing every request come from the proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SAMVIRKE_TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Samvirke"
 SAMVIRKE_REQUIRE_MFA = env_bool("SAMVIRKE_REQUIRE_MFA", default=PRODUCTION)
@@ -251,6 +255,12 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SAMVIRKE_MAX_BODY_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Whole requests, uploads included; file forms check their own smaller limits (5 MB for imports).
+SAMVIRKE_MAX_REQUEST_BYTES = env_int("SAMVIRKE_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "samvirke.core.uploads.LimitedTemporaryFileUploadHandler",
+]
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 500

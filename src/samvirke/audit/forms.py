@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+# Dates outside these overflow when shifted to UTC or by a day; no entry is that old or new.
+EARLIEST, LATEST = datetime.date(2000, 1, 1), datetime.date(9998, 12, 31)
 
 
 class AuditFilterForm(forms.Form):
@@ -18,6 +23,20 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def _bounded(self, name: str) -> datetime.date | None:
+        day: datetime.date | None = self.cleaned_data.get(name)
+        if day is not None and not (EARLIEST <= day <= LATEST):
+            raise forms.ValidationError(_("Choose a date between the years 2000 and 9998."))
+        return day
+
+    def clean_since(self) -> datetime.date | None:
+        """A start date the database can compare (no year 1 or 9999)."""
+        return self._bounded("since")
+
+    def clean_until(self) -> datetime.date | None:
+        """An end date the database can compare (no year 1 or 9999)."""
+        return self._bounded("until")
 
     def clean(self) -> dict[str, object]:
         """The period must not end before it starts."""

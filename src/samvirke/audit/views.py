@@ -44,6 +44,9 @@ def entry_list(request: OrgRequest) -> HttpResponse:
 def entry_export(request: OrgRequest, fmt: str) -> HttpResponse:
     """The filtered trail as CSV or XLSX."""
     organisation = active_organisation(request)
-    _form, filters = _filtered(request)
+    form, filters = _filtered(request)
+    if form.is_bound and form.errors:
+        # An export of a filter that does not hold would silently be the whole trail.
+        return entry_list(request)
     export = AuditTrailExport(entries_for(organisation, filters))
     return render_xlsx(export) if fmt == "xlsx" else render_csv(export)

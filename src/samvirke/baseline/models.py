@@ -134,7 +134,7 @@ class Delegation(OrganisationOwnedModel):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="delegations")
     node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     org_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -152,9 +152,16 @@ def _set_state(campaign: Campaign, expected: CampaignState, new: CampaignState) 
 
 @transaction.atomic
 def campaign_open(*, actor: User | None, campaign: Campaign) -> int:
-    """Open a draft campaign: one assessment per participant, each created in its own scope."""
+    """Open a draft campaign: one assessment per participant that is still a network member.
+
+    Participants were checked at creation; one that has left the network since gets no
+    assessment, and the opening's audit entry names it.
+    """
     change = _set_state(campaign, CampaignState.DRAFT, CampaignState.OPEN)
-    participants = [p.organisation for p in campaign.participants.select_related("organisation")]
+    members = set(campaign.network.members_on(timezone.localdate()).values_list("pk", flat=True))
+    chosen = [p.organisation for p in campaign.participants.select_related("organisation")]
+    participants = [org for org in chosen if org.pk in members]
+    skipped = sorted(org.code for org in chosen if org.pk not in members)
     for organisation in participants:
         # One scope per organisation: no organisation's rows are written from another's scope.
         with organisation_scope(organisation.pk):
@@ -168,7 +175,9 @@ def campaign_open(*, actor: User | None, campaign: Campaign) -> int:
                 obj=assessment,
                 changes={"campaign": [None, campaign.pk]},
             )
-    changes = {"state": change, "assessments": [0, len(participants)]}
+    changes: dict[str, Any] = {"state": change, "assessments": [0, len(participants)]}
+    if skipped:
+        changes["skipped_not_members"] = skipped
     _audit_campaign(actor, campaign, "baseline.campaign.opened", changes)
     return len(participants)
 

@@ -247,23 +247,35 @@ def _answer_page(request: OrgRequest, context: dict[str, Any], status: int) -> H
     return render(request, template, context, status=status)
 
 
+def _require_may_answer(
+    request: OrgRequest, assessment: Assessment, question: Node, unit: OrgUnit | None
+) -> None:
+    """Refuse (403) before anything of the question, its answers or last year's is shown."""
+    if not may_answer(request.user, assessment, question, unit):
+        raise PermissionDenied
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(Perm.ANSWER)
 def answer_view(request: OrgRequest, assessment_id: int, question_id: int) -> HttpResponse:
-    """Answer one question; an HTMX post gets the form back; a stale save gets both answers."""
+    """Answer one question; an HTMX post gets the form back; a stale save gets both answers.
+
+    Every path checks delegation before it renders: a valid post in the service (which audits
+    the refusal), the others here.
+    """
     assessment = access_assessment(request, assessment_id, permission=Perm.ANSWER)
     question = access_question(assessment, question_id)
     organisation = active_organisation(request)
     if request.method != "POST":
         unit = _chosen_unit(request, assessment, question)
-        if not may_answer(request.user, assessment, question, unit):
-            raise PermissionDenied
+        _require_may_answer(request, assessment, question, unit)
         initial = answer_initial(stored_answer(assessment, question, unit))
         form = AnswerForm(initial=initial, question=question, organisation=organisation)
         return _answer_page(request, _answer_context(assessment, question, unit, form), 200)
     form = AnswerForm(request.POST, question=question, organisation=organisation)
     if not form.is_valid():
         unit = form.cleaned_data.get("org_unit")
+        _require_may_answer(request, assessment, question, unit)
         return _answer_page(request, _answer_context(assessment, question, unit, form), 400)
     return _save_answer(request, assessment, question, form)
 
@@ -286,6 +298,8 @@ def _save_answer(
     except StaleAnswer as stale:
         return _stale_page(request, assessment, question, form, stale.stored)
     except ValidationError as error:
+        # The service checks the assessment's state before delegation: check it here too.
+        _require_may_answer(request, assessment, question, unit)
         form.add_error(None, error)
         return _answer_page(request, _answer_context(assessment, question, unit, form), 400)
     if not request.htmx:  # type: ignore[attr-defined]

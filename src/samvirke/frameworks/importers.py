@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
+MAX_ROWS = 20_000
+MAX_COLUMNS = 300
 WORKBOOK = "workbook"
 
 FRAMEWORK_SHEET, NODES_SHEET, OPTIONS_SHEET, MAPPINGS_SHEET = (
@@ -200,25 +202,47 @@ class _Cells:
         if not problem.line:
             return Problem(problem.file, None, "", problem.message)
         sheet, row, column = self.places[problem.line - 1]
-        message = re.sub(r"\(first used at \S+:(\d+)\)", self._first_use, problem.message)
+        first_use = _template_pattern(
+            _("duplicate node id %(id)r (first used at %(other)s)"),
+            id=r"'[^']*'",
+            other=r"\S+:(\d+)",
+        )
+        match = re.fullmatch(first_use, problem.message)
+        message = problem.message
+        if match:
+            message = _("duplicate node id %(id)s (first used in row %(row)s)") % {
+                "id": problem.message.split("'")[1] if "'" in problem.message else "",
+                "row": self.places[int(match.group(1)) - 1][1],
+            }
         return Problem(sheet, row, self._column(column, problem.key, message), message)
-
-    def _first_use(self, match: re.Match[str]) -> str:
-        _sheet, row, _column = self.places[int(match.group(1)) - 1]
-        return _("(first used in row %(row)s)") % {"row": row}
 
     def _column(self, column: str, key: str, message: str) -> str:
         last = key.rsplit(".", 1)[-1]
         if column == "id" and last in {"parent", "kind", "type", "level", "weight", "min", "max"}:
             return last
-        detail = re.match(r"(?:level|answer) (\S+): |'(\S+)' is not an answer", message)
+        languages = r"([a-z, ]+)"
+        detail = (
+            re.fullmatch(_template_pattern(
+                _("level %(level)s: text missing in %(languages)s"),
+                level=r"(\S+)", languages=languages), message)
+            or re.fullmatch(_template_pattern(
+                _("answer %(answer)s: text missing in %(languages)s"),
+                answer=r"(\S+)", languages=languages), message)
+            or re.fullmatch(_template_pattern(
+                _("%(answer)r is not an answer of this question"), answer=r"'(\S+)'"), message)
+        )  # fmt: skip
         prefix = column
         if detail and column in {"level", "recommendation"}:
-            prefix = f"{column}_{detail.group(1) or detail.group(2)}"
-        missing = re.search(r"text missing in ([a-z, ]+)$", message)
+            prefix = f"{column}_{detail.group(1)}"
+        missing = re.search(
+            _template_pattern(_("text missing in %(languages)s"), languages=languages) + "$",
+            message,
+        )
         if missing:
             return ", ".join(f"{prefix}_{code}" for code in missing.group(1).split(", "))
-        required = re.match(r"a required key is missing: '(\w+)'", message)
+        required = re.fullmatch(
+            _template_pattern(_("a required key is missing: %(key)s"), key=r"'(\w+)'"), message
+        )
         if required:
             name = required.group(1)
             if name in TEXT_FIELDS:
@@ -227,8 +251,29 @@ class _Cells:
         return prefix
 
 
-def _rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+def _template_pattern(template: str, **groups: str) -> str:
+    """A regular expression for a (translated) message template, its placeholders as groups.
+
+    The shared checks speak of lines and keys; these patterns let the importer find the key a
+    message is about whatever language the message was written in.
+    """
+    pattern = re.escape(template)
+    for name, group in groups.items():
+        for kind in ("s", "r"):
+            pattern = pattern.replace(re.escape(f"%({name}){kind}"), group)
+    return pattern
+
+
+def _rows(sheet: Any, name: str, cells: _Cells) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    # A sheet's declared size is the uploader's claim: a few kilobytes can declare 16,384 columns
+    # by a million rows, which read-only openpyxl would pad out cell by cell. Read within bounds.
+    sheet.reset_dimensions()
+    bounded = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1, values_only=True)
+    for number, values in enumerate(bounded, start=1):
+        if number > MAX_ROWS:
+            message = _("The sheet has more than %(rows)s rows.") % {"rows": MAX_ROWS}
+            cells.add(name, number, "", message)
+            return
         if any(v is not None and str(v).strip() for v in values):
             yield number, values
 
@@ -249,7 +294,7 @@ def _table(
         if required:
             cells.add(name, None, "", _("The sheet “%(sheet)s” is missing.") % {"sheet": name})
         return []
-    rows, before = _rows(book[name]), len(cells.problems)
+    rows, before = _rows(book[name], name, cells), len(cells.problems)
     first = next(rows, None)
     if first is None or first[0] != 1:
         cells.add(name, 1, "", _("The first row must hold the column names."))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from samvirke.core.access import access_in, parse_id
 from samvirke.tenancy.http import OrgRequest
@@ -42,10 +44,16 @@ def access_membership(
 
 
 def visible_networks(request: OrgRequest) -> list[Network]:
-    """Networks the active organisation belongs to or stewards."""
+    """Networks the active organisation belongs to today, or stewards."""
     organisation = active_organisation(request)
     _require(request, Perm.NETWORK_VIEW)
-    member_of = Network.objects.filter(memberships__organisation=organisation)
+    today = timezone.localdate()
+    # One filter() call, so the dates apply to the organisation's own membership row.
+    member_of = Network.objects.filter(
+        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today),
+        memberships__organisation=organisation,
+        memberships__joined_on__lte=today,
+    )
     stewarded = Network.objects.filter(steward=organisation)
     return list((member_of | stewarded).distinct().select_related("steward"))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -18,8 +20,12 @@ API_PREFIX = "/api/"
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address as the server saw it (a proxy's header is not trusted here)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The caller's address, read as allauth reads it for rate limits (trusted proxies only)."""
+    try:
+        return str(get_adapter(request).get_client_ip(request))
+    except (PermissionDenied, ImproperlyConfigured):
+        # No usable address, or a forwarded header shorter than the configured proxy chain.
+        return request.META.get("REMOTE_ADDR") or None
 
 
 def _bearer_secret(request: HttpRequest) -> str | None:

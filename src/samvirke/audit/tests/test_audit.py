@@ -118,6 +118,9 @@ def test_trail_filters_and_rejects_bad_dates(client: Client, world: World) -> No
     bad = client.get("/audit/", {"since": "2026-05-02", "until": "2026-05-01"})
     assert bad.status_code == 400
     assert client.get("/audit/", {"since": "not-a-date"}).status_code == 400
+    assert client.get("/audit/", {"until": "9999-12-31"}).status_code == 400
+    assert client.get("/audit/", {"since": "0001-01-01"}).status_code == 400
+    assert client.get("/audit/export.csv", {"until": "9999-12-31"}).status_code == 400
 
 
 def test_exports_match_the_trail(client: Client, world: World) -> None:
@@ -134,3 +137,19 @@ def test_respondent_may_not_read_the_trail(client: Client, world: World) -> None
     login(client, world.member)
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_recorded(
+    client: Client, world: World, settings: object
+) -> None:
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # type: ignore[attr-defined]
+    login(client, world.owner)
+    client.post(
+        "/units/new/",
+        {"name": "Via proxy"},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    with organisation_scope(world.org_a.pk):
+        entry = AuditEntry.objects.filter(action="tenancy.orgunit.created").get()
+    assert entry.ip == "203.0.113.9"

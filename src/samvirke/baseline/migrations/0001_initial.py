@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
                 ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations', to='baseline.assessment')),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('node', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='frameworks.node')),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.orgunit')),
+                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.orgunit')),
                 ('organisation', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)s_set', to='tenancy.organisation')),
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],

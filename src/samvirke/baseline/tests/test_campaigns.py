@@ -133,3 +133,20 @@ def test_close_marks_unsubmitted_assessments(world: World, questions: QuestionSe
         campaign_extend_deadline(
             actor=world.owner, campaign=campaign, deadline=datetime.date(2027, 1, 1)
         )
+
+
+def test_open_skips_a_participant_that_left_the_network(
+    world: World, questions: QuestionSet
+) -> None:
+    campaign = create(world, questions)
+    NetworkMembership.objects.filter(network=world.network, organisation=world.org_b).update(
+        left_on=datetime.date(2021, 1, 1)
+    )
+    assert campaign_open(actor=world.owner, campaign=campaign) == 1
+    with organisation_scope(world.org_b.pk):
+        assert not Assessment.objects.filter(organisation=world.org_b, campaign=campaign).exists()
+    with organisation_scope(world.org_a.pk):
+        assert Assessment.objects.filter(organisation=world.org_a, campaign=campaign).exists()
+    entry = AuditEntry.objects.get(action="baseline.campaign.opened")
+    assert entry.changes["skipped_not_members"] == [world.org_b.code]
+    assert entry.changes["assessments"] == [0, 1]

@@ -11,8 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import login
-from samvirke.baseline.models import Answer, Assessment, Campaign, CampaignState
-from samvirke.baseline.services import answer_save, campaign_close, delegation_assign
+from samvirke.baseline.models import Answer, Assessment, Campaign, CampaignState, Delegation
+from samvirke.baseline.services import (
+    answer_save,
+    assessment_submit,
+    campaign_close,
+    delegation_assign,
+)
 from samvirke.baseline.tests.conftest import (
     QuestionSet,
     add_node,
@@ -23,7 +28,7 @@ from samvirke.baseline.tests.conftest import (
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import World, add_member
 from samvirke.frameworks.models import NodeKind
-from samvirke.tenancy.models import Network
+from samvirke.tenancy.models import Network, OrgUnit
 from samvirke.tenancy.roles import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped")]
@@ -297,3 +302,59 @@ def test_respondent_answers_a_delegated_unit_question(
     assert respondent.get(f"{url}?org_unit={world.unit_a.pk}").status_code == 200
     assert respondent.post(url, data).status_code == 302
     assert Answer.objects.get().org_unit == world.unit_a
+
+
+def test_undelegated_respondent_cannot_read_last_years_answer_through_a_bad_post(
+    client: Client, world: World, questions: QuestionSet
+) -> None:
+    last_year = build_questions(make_version(version="2025.1"))
+    earlier = open_campaign(world, last_year.version, year=2025)
+    with organisation_scope(world.org_a.pk):
+        for question, unit in [(last_year.maturity, None), (last_year.yes_no, world.unit_a)]:
+            answer_save(
+                actor=world.owner,
+                assessment=a_assessment(world, earlier),
+                question=question,
+                org_unit=unit,
+                data={"value": 4 if unit is None else "yes", "comment": "LAST-YEAR-COMMENT"},
+                base_version=0,
+            )
+    campaign_close(actor=world.owner, campaign=earlier)
+    assessment = a_assessment(world, open_campaign(world, questions.version, year=2026))
+    respondent = login(client, world.member)  # a respondent of unit A; nothing delegated
+    invalid = [
+        (questions.maturity.pk, {"base_version": 0, "value": 9}),
+        (questions.maturity.pk, {"base_version": "x", "value": 1}),
+        (questions.yes_no.pk, {"base_version": 0, "value": "maybe", "org_unit": world.unit_a.pk}),
+        (questions.yes_no.pk, {"base_version": "x", "org_unit": world.unit_a.pk}),
+    ]
+    for question_pk, data in invalid:
+        for headers in ({}, {"HX-Request": "true"}):
+            response = respondent.post(answer_url(assessment, question_pk), data, headers=headers)
+            assert response.status_code == 403, data
+            assert "LAST-YEAR-COMMENT" not in response.content.decode()
+    # A valid post to a locked assessment is refused for its state first: still 403 here.
+    with organisation_scope(world.org_a.pk):
+        assessment_submit(actor=world.owner, assessment=assessment)
+    response = respondent.post(
+        answer_url(assessment, questions.maturity.pk), {"base_version": 0, "value": 3}
+    )
+    assert response.status_code == 403
+    assert "LAST-YEAR-COMMENT" not in response.content.decode()
+    assert not Answer.objects.filter(assessment=assessment).exists()
+
+
+def test_a_unit_with_a_delegation_cannot_be_deleted(
+    owner_client: Client, world: World, questions: QuestionSet, campaign: Campaign
+) -> None:
+    assessment = a_assessment(world, campaign)
+    with organisation_scope(world.org_a.pk):
+        unit = OrgUnit.objects.create(organisation=world.org_a, name="Gamma IT")
+        delegation = delegation_assign(
+            actor=world.owner, assessment=assessment, node=questions.area_1, org_unit=unit
+        )
+    response = owner_client.post(reverse("tenancy:orgunit_delete", args=[unit.pk]))
+    assert response.status_code == 400
+    assert "cannot be deleted" in response.content.decode()
+    assert OrgUnit.objects.filter(pk=unit.pk).exists()
+    assert Delegation.objects.get(pk=delegation.pk).org_unit_id == unit.pk

@@ -451,3 +451,23 @@ def test_exports_download_and_unknown_ones_are_404(
         "/frameworks/nothing/2026.1/export.xlsx",
     ):
         assert client.get(url).status_code == 404
+
+
+def test_problems_are_located_and_worded_in_the_users_language(workbook: bytes) -> None:
+    from django.utils import translation
+
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    first, second = nodes_row(book, "ON.04"), nodes_row(book, "ON.06")
+    with translation.override("da"):
+        missing = refused(edited(workbook, set_cell("Nodes", "ON.05", "title_en", None)))
+        duplicate = refused(edited(workbook, set_cell("Nodes", "ON.06", "id", "ON.04")))
+    located(missing, "Nodes", nodes_row(book, "ON.05"), "title_en", "tekst mangler på en")
+    located(duplicate, "Nodes", second, "id", f"første gang i række {first}")
+
+
+def test_a_sheet_declaring_a_million_rows_is_refused_without_reading_them(workbook: bytes) -> None:
+    def far_away(book: openpyxl.Workbook) -> None:
+        book["Nodes"].cell(row=1_048_576, column=16_384).value = "x"
+
+    problems = refused(edited(workbook, far_away))
+    assert any("20000 rows" in str(p) or "20,000 rows" in str(p) for p in problems), problems
