@@ -47,6 +47,8 @@ class Command(BaseCommand):
         self.stdout.write("Migrating the database …")
         call_command("migrate", interactive=False, verbosity=quiet)
         call_command("createcachetable", verbosity=quiet)
+        self.stdout.write("Loading the framework library …")
+        call_command("frameworks_load", verbosity=verbosity)
         self.stdout.write("Loading the demo data …")
         call_command("seed_demo", verbosity=verbosity)
         self.stdout.write("Collecting static files …")
