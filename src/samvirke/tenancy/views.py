@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -140,18 +142,36 @@ def orgunit_edit(request: OrgRequest, unit_id: int) -> HttpResponse:
 def orgunit_delete_view(request: OrgRequest, unit_id: int) -> HttpResponse:
     """Confirm and delete a unit."""
     unit = access_orgunit(request, unit_id, write=True)
+    return _confirmed(
+        request,
+        act=lambda: orgunit_delete(actor=request.user, unit=unit),
+        done=_("The unit was deleted."),
+        then="tenancy:orgunit_list",
+        template="tenancy/orgunit_confirm_delete.html",
+        context={"unit": unit},
+    )
+
+
+def _confirmed(
+    request: OrgRequest,
+    *,
+    act: Callable[[], object],
+    done: str,
+    then: str,
+    template: str,
+    context: dict[str, object],
+) -> HttpResponse:
+    """A confirmation page whose POST runs one service; a refusal is shown in place (400)."""
     error = ""
     if request.method == "POST":
         try:
-            orgunit_delete(actor=request.user, unit=unit)
+            act()
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("The unit was deleted."))
-            return redirect("tenancy:orgunit_list")
-    status = 400 if error else 200
-    context = {"unit": unit, "error": error}
-    return render(request, "tenancy/orgunit_confirm_delete.html", context, status=status)
+            messages.success(request, done)
+            return redirect(then)
+    return render(request, template, {**context, "error": error}, status=400 if error else 200)
 
 
 def _status(form: OrgUnitForm) -> int:
@@ -212,14 +232,11 @@ def membership_edit(request: OrgRequest, membership_id: int) -> HttpResponse:
 def membership_end_view(request: OrgRequest, membership_id: int) -> HttpResponse:
     """Confirm and end a membership now."""
     membership = access_membership(request, membership_id, write=True)
-    error = ""
-    if request.method == "POST":
-        try:
-            membership_end(actor=request.user, membership=membership)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, _("The membership was ended."))
-            return redirect("tenancy:member_list")
-    context = {"membership": membership, "error": error}
-    return render(request, "tenancy/member_confirm_end.html", context, status=400 if error else 200)
+    return _confirmed(
+        request,
+        act=lambda: membership_end(actor=request.user, membership=membership),
+        done=_("The membership was ended."),
+        then="tenancy:member_list",
+        template="tenancy/member_confirm_end.html",
+        context={"membership": membership},
+    )
