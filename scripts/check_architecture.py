@@ -26,7 +26,6 @@ from pathlib import Path
 
 #: Where reading across organisations is allowed (paths relative to the repository root).
 SCOPE_ESCAPE_ALLOWED = (
-    "src/samvirke/audit/verify.py",  # the operator's check of every audit chain
     "src/samvirke/benchmarking/*",  # the disclosure-controlled aggregation service
     # Add the operator's organisation management module here when it exists.
     "*/migrations/*",

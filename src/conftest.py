@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
-from django_scopes import scopes_disabled
 
 from samvirke.accounts.models import User
 from samvirke.core.testing import World, build_world
+
+# Fixtures that leave the organisation scope live in a tests module (the architecture lint).
+pytest_plugins = ["samvirke.core.tests.fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -27,13 +29,6 @@ def english_by_default(settings: Any) -> Iterator[None]:
 def world(db: None) -> World:
     """The standard two-organisation world (see samvirke.core.testing)."""
     return build_world()
-
-
-@pytest.fixture
-def unscoped() -> Iterator[None]:
-    """Let a test read any organisation's rows directly, to check what a request changed."""
-    with scopes_disabled():
-        yield
 
 
 def login(client: Client, user: User) -> Client:

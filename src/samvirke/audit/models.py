@@ -22,6 +22,11 @@ def chain_key_for(organisation_id: int | None) -> str:
     return INSTALLATION_CHAIN if organisation_id is None else f"organisation:{organisation_id}"
 
 
+def organisation_of_chain(key: str) -> int | None:
+    """The organisation id a chain key names (None for the installation chain)."""
+    return None if key == INSTALLATION_CHAIN else int(key.split(":", 1)[1])
+
+
 class AuditChain(models.Model):
     """The head of one hash chain; locked while an entry is appended so appends serialise."""
 
@@ -31,6 +36,13 @@ class AuditChain(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.last_seq}"
+
+
+class InstallationEntryManager(models.Manager["AuditEntry"]):
+    """Entries of the installation chain: they belong to no organisation, so no scope applies."""
+
+    def get_queryset(self) -> models.QuerySet[AuditEntry]:
+        return super().get_queryset().filter(organisation__isnull=True)
 
 
 class AuditEntry(models.Model):
@@ -65,6 +77,7 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, editable=False)
 
     objects: ClassVar[models.Manager[AuditEntry]] = scoped_manager()
+    installation = InstallationEntryManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -153,3 +153,15 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(
     with organisation_scope(world.org_a.pk):
         entry = AuditEntry.objects.filter(action="tenancy.orgunit.created").get()
     assert entry.ip == "203.0.113.9"
+
+
+def test_verify_checks_the_installation_chain_too(world: World) -> None:
+    first = audit_log(actor=None, organisation=None, action="test.installation.done")
+    audit_log(actor=None, organisation=None, action="test.installation.done")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditentry SET action = %s WHERE id = %s", ["forged", first.pk]
+        )
+    with pytest.raises(CommandError) as failure:
+        call_command("audit_verify", verbosity=0, stderr=io.StringIO())
+    assert f"installation, seq 1 (entry id {first.pk})" in str(failure.value)

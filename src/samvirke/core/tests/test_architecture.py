@@ -89,7 +89,6 @@ def test_a_broken_rule_fails_with_file_and_line(
 @pytest.mark.parametrize(
     "relative, text",
     [
-        ("src/samvirke/audit/verify.py", "from django_scopes import scopes_disabled\n"),
         ("src/samvirke/benchmarking/service.py", "from django_scopes import scopes_disabled\n"),
         ("src/samvirke/x/migrations/0002_data.py", "rows = Thing._base_manager.all()\n"),
         ("src/samvirke/x/tests/test_x.py", "from django_scopes import scopes_disabled\n"),
