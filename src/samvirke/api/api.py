@@ -4,6 +4,7 @@ from samvirke.accounts.api import router as accounts_router
 from samvirke.api.auth import ApiTokenAuth
 from samvirke.api.base import SamvirkeAPI
 from samvirke.api.errors import install_error_handlers
+from samvirke.baseline.api import router as baseline_router
 from samvirke.frameworks.api import router as frameworks_router
 from samvirke.tenancy.api import router as tenancy_router
 
@@ -20,3 +21,4 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tenancy_router)
 api.add_router("/frameworks", frameworks_router)
+api.add_router("/", baseline_router)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -161,6 +164,7 @@ class AnswerVia(models.TextChoices):
     PAGE = "page", _("Page")
     IMPORT = "import", _("Import")
     API = "api", _("API")
+    COPY = "copy", _("Copied from last year")
 
 
 class Answer(OrganisationOwnedModel):
@@ -178,6 +182,8 @@ class Answer(OrganisationOwnedModel):
     unsure = models.BooleanField(_("unsure"), default=False)
     comment = models.TextField(_("comment"), blank=True)
     version = models.PositiveIntegerField(default=1)
+    #: Copied forward from last year and not yet confirmed: shown, but not counted as answered.
+    draft = models.BooleanField(_("draft"), default=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -209,8 +215,75 @@ class Answer(OrganisationOwnedModel):
 
     @property
     def is_answered(self) -> bool:
-        """Whether the answer says something: a value, not applicable, or don't know."""
-        return self.value is not None or self.not_applicable or self.dont_know
+        """Whether the answer says something (a value, not applicable, don't know), confirmed."""
+        return not self.draft and (self.value is not None or self.not_applicable or self.dont_know)
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    """Where an evidence file is stored: per organisation and assessment, under a random name."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return (
+        f"evidence/{instance.organisation_id}/{instance.assessment_id}/{uuid.uuid4().hex}{suffix}"
+    )
+
+
+class Evidence(OrganisationOwnedModel):
+    """A file or a link supporting the answer to a question (for the organisation or one unit).
+
+    Files are stored through Django's storage API (disk by default, S3 by setting) and served
+    only through a view that checks access; the stored name is random, the given name is kept.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
+    question = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, blank=True, max_length=300)
+    link = models.URLField(_("link"), blank=True, max_length=1000)
+    name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "question", "uploaded_at"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReminderKind(models.TextChoices):
+    """What a campaign's scheduled message is."""
+
+    UNANSWERED = "unanswered", _("Reminder of unanswered questions")
+    DEADLINE = "deadline", _("Deadline warning to coordinators")
+
+
+class CampaignReminder(models.Model):
+    """One scheduled message of a campaign that has been sent, so it is sent once only."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "-days_before"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "days_before"], name="reminder_sent_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.kind} -{self.days_before}d"
 
 
 class AnswerRevision(OrganisationOwnedModel):

@@ -49,7 +49,9 @@ def _area_of(nodes: list[Node]) -> dict[int, int]:
 def answered_question_ids(assessment: Assessment) -> set[int]:
     """Questions with at least one answer that says something."""
     answers = Answer.objects.filter(organisation=assessment.organisation_id, assessment=assessment)
-    rows = answers.values_list("question_id", "value", "not_applicable", "dont_know")
+    rows = answers.filter(draft=False).values_list(
+        "question_id", "value", "not_applicable", "dont_know"
+    )
     return {q for q, value, na, dont_know in rows if value is not None or na or dont_know}
 
 

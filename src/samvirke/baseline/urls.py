@@ -1,8 +1,8 @@
 """URLs of the baseline pages."""
 
-from django.urls import path
+from django.urls import include, path
 
-from samvirke.baseline import views
+from samvirke.baseline import answer_views, views
 
 app_name = "baseline"
 
@@ -26,7 +26,7 @@ urlpatterns = [
     ),
     path(
         "assessments/<int:assessment_id>/questions/<int:question_id>/",
-        views.answer_view,
+        answer_views.answer_view,
         name="answer",
     ),
     path(
@@ -39,4 +39,8 @@ urlpatterns = [
         views.assessment_reopen_view,
         name="assessment_reopen",
     ),
+    # Pages built in their own modules, each with its own URL list.
+    path("", include("samvirke.baseline.urls_work")),
+    path("", include("samvirke.baseline.urls_evidence")),
+    path("", include("samvirke.baseline.urls_excel")),
 ]

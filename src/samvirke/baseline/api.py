@@ -1,0 +1,5 @@
+"""API of campaigns, assessments, questions with delegation, answers and progress."""
+
+from ninja import Router
+
+router = Router(tags=["baseline"])
