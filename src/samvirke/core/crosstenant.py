@@ -33,6 +33,8 @@ OBJECT_PARAMS: dict[str, str] = {
     "assessment_id": "baseline.Assessment",
     "answer_id": "baseline.Answer",
     "delegation_id": "baseline.Delegation",
+    "evidence_id": "baseline.Evidence",
+    "revision_id": "baseline.AnswerRevision",
 }
 
 #: Parameters that name no object: the values the suite tries for each.
@@ -69,6 +71,7 @@ REFERENCE_FIELDS: dict[str, str] = {
     "assessment": "baseline.Assessment",
     "answer": "baseline.Answer",
     "delegation": "baseline.Delegation",
+    "evidence": "baseline.Evidence",
 }
 
 #: Route prefixes the page walk leaves out; the API is walked from its OpenAPI schema instead.
