@@ -43,6 +43,7 @@ CAMPAIGN_FIELDS = [
     "reminder_days",
 ]
 ANSWER_FIELDS = [
+    "draft",
     "value",
     "not_applicable",
     "not_applicable_reason",
@@ -477,6 +478,7 @@ def _answer_write(
     for name, value in cleaned.items():
         setattr(answer, name, value)
     answer.version = stored_version + 1
+    answer.draft = False  # saving a copied-forward draft confirms it
     answer.updated_by, answer.via = actor, via
     answer.reviewed_at = answer.reviewed_by = None
     try:
