@@ -139,7 +139,8 @@ def chains(nodes: list[Node]) -> dict[int, list[int]]:
     for node in nodes:
         if node.kind != NodeKind.QUESTION:
             continue
-        chain, current = [], node.pk
+        chain: list[int] = []
+        current: int | None = node.pk
         while current is not None and current not in chain:
             chain.append(current)
             current = parent.get(current)
