@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -93,8 +94,30 @@ class AssessmentState(models.TextChoices):
 LOCKED_STATES = frozenset({AssessmentState.SUBMITTED, AssessmentState.CLOSED_UNSUBMITTED})
 
 
+class ParticipationManager(models.Manager["Assessment"]):
+    """Reads which participants of one campaign have submitted, across organisations.
+
+    Participation is public inside a network (../shared/disclosure.md), so a campaign's
+    coordinators may see each participant's state. The queryset is empty unless narrowed to one
+    campaign through `states_of`, and that returns the state fields only: never an answer.
+    """
+
+    def get_queryset(self) -> models.QuerySet[Assessment]:
+        return super().get_queryset().none()
+
+    def states_of(self, campaign: Campaign) -> dict[int, dict[str, Any]]:
+        """Organisation id → {state, submitted_at} for every assessment of the campaign."""
+        queryset: models.QuerySet[Assessment] = models.QuerySet(self.model, using=self._db)
+        rows = queryset.filter(campaign=campaign).values_list(
+            "organisation_id", "state", "submitted_at"
+        )
+        return {org: {"state": state, "submitted_at": at} for org, state, at in rows}
+
+
 class Assessment(OrganisationOwnedModel):
     """One organisation's answers to one campaign."""
+
+    participation: ClassVar[ParticipationManager] = ParticipationManager()
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="assessments")
     state = models.CharField(
@@ -115,6 +138,7 @@ class Assessment(OrganisationOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        default_manager_name = "objects"
         ordering = ["-campaign__year"]
         constraints = [
             models.UniqueConstraint(

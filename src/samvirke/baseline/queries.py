@@ -9,43 +9,6 @@ from samvirke.frameworks.models import Node, NodeKind, localized
 from samvirke.tenancy.models import OrgUnit
 
 
-@dataclass
-class AreaProgress:
-    """One area of an assessment with how many of its questions have an answer."""
-
-    area: Node
-    questions: int = 0
-    answered: int = 0
-
-    @property
-    def percent(self) -> int:
-        """Answered share, rounded down to whole percent."""
-        return 100 * self.answered // self.questions if self.questions else 0
-
-    @property
-    def title(self) -> str:
-        """The area's title in the user's language."""
-        return localized(self.area.title)
-
-
-def _area_of(nodes: list[Node]) -> dict[int, int]:
-    """Question id → id of the area above it."""
-    parent = {n.pk: n.parent_id for n in nodes}
-    areas = {n.pk for n in nodes if n.kind == NodeKind.AREA}
-    found: dict[int, int] = {}
-    for node in nodes:
-        if node.kind != NodeKind.QUESTION:
-            continue
-        current: int | None = node.pk
-        for _step in range(50):
-            if current is None or current in areas:
-                break
-            current = parent.get(current)
-        if current is not None:
-            found[node.pk] = current
-    return found
-
-
 def answered_question_ids(assessment: Assessment) -> set[int]:
     """Questions with at least one answer that says something."""
     answers = Answer.objects.filter(organisation=assessment.organisation_id, assessment=assessment)
@@ -53,24 +16,6 @@ def answered_question_ids(assessment: Assessment) -> set[int]:
         "question_id", "value", "not_applicable", "dont_know"
     )
     return {q for q, value, na, dont_know in rows if value is not None or na or dont_know}
-
-
-def assessment_progress(assessment: Assessment) -> list[AreaProgress]:
-    """Every area of the assessment with its progress: two queries, however many questions."""
-    nodes = list(
-        Node.objects.filter(
-            version=assessment.campaign.framework_version_id,
-            kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION],
-        )
-        .only("id", "parent_id", "kind", "key", "title", "position")
-        .order_by("position")
-    )
-    rows = {n.pk: AreaProgress(n) for n in nodes if n.kind == NodeKind.AREA}
-    answered = answered_question_ids(assessment)
-    for question_id, area_id in _area_of(nodes).items():
-        rows[area_id].questions += 1
-        rows[area_id].answered += question_id in answered
-    return list(rows.values())
 
 
 @dataclass

@@ -387,7 +387,7 @@ def may_answer(
         return True
     memberships = Membership.objects.filter(organisation=assessment.organisation_id, user=user)
     my_units = set(memberships.current().values_list("org_unit_id", flat=True)) - {None}
-    if not memberships.current().filter(role__in=_answering_roles()).exists():
+    if not memberships.current().filter(role__in=answering_roles()).exists():
         return False
     delegations = Delegation.objects.filter(
         organisation=assessment.organisation_id,
@@ -406,7 +406,8 @@ def may_answer(
     return False
 
 
-def _answering_roles() -> list[str]:
+def answering_roles() -> list[str]:
+    """The roles that may answer questions delegated to them."""
     return [role for role, perms in ROLE_PERMISSIONS.items() if Perm.ANSWER in perms]
 
 
@@ -592,3 +593,28 @@ def answer_review(*, actor: User, answer: Answer) -> Answer:
         changes={"version": answer.version},
     )
     return answer
+
+
+@transaction.atomic
+def answers_review(*, actor: User, assessment: Assessment, answer_ids: Iterable[int]) -> int:
+    """Mark several answers of one assessment reviewed; each is audited. Returns how many.
+
+    Ids of other assessments or organisations, drafts and empty answers are ignored: the page
+    only offers answers that are given, so a mismatch means a stale page, not a reason to fail.
+    """
+    current = _locked_assessment(assessment)
+    if current.is_locked:
+        raise ValidationError(_("The assessment is locked."))
+    answers = Answer.objects.filter(
+        organisation=current.organisation_id,
+        assessment=current,
+        pk__in=list(answer_ids),
+        reviewed_at__isnull=True,
+    ).select_related("assessment")
+    count = 0
+    for answer in answers:
+        if answer.is_answered:
+            answer.assessment = current
+            answer_review(actor=actor, answer=answer)
+            count += 1
+    return count

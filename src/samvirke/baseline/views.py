@@ -21,10 +21,10 @@ from samvirke.baseline.access import (
     stewarded_networks,
 )
 from samvirke.baseline.forms import CampaignForm, DeadlineForm
-from samvirke.baseline.models import Assessment
+from samvirke.baseline.models import Assessment, AssessmentState
+from samvirke.baseline.progress import assessment_overview
 from samvirke.baseline.queries import (
     area_questions,
-    assessment_progress,
 )
 from samvirke.baseline.services import (
     assessment_reopen,
@@ -80,12 +80,18 @@ def campaign_detail(request: OrgRequest, campaign_id: int) -> HttpResponse:
 def _campaign_page(
     request: OrgRequest, campaign: Any, deadline_form: DeadlineForm, error: str, status: int = 200
 ) -> HttpResponse:
-    participants = campaign.participants.select_related("organisation").order_by(
-        "organisation__name"
+    participants = list(
+        campaign.participants.select_related("organisation").order_by("organisation__name")
     )
+    states = Assessment.participation.states_of(campaign)
+    for participant in participants:
+        participant.assessment = states.get(participant.organisation_id)
+    submitted = sum(1 for s in states.values() if s["state"] == AssessmentState.SUBMITTED)
     context = {
         "campaign": campaign,
         "participants": participants,
+        "submitted": submitted,
+        "state_labels": dict(AssessmentState.choices),
         "deadline_form": deadline_form,
         "error": error,
     }
@@ -153,12 +159,10 @@ def assessment_detail(request: OrgRequest, assessment_id: int) -> HttpResponse:
 def _assessment_page(
     request: OrgRequest, assessment: Assessment, error: str, status: int
 ) -> HttpResponse:
-    areas = assessment_progress(assessment)
+    overview = assessment_overview(assessment)
     context = {
         "assessment": assessment,
-        "areas": areas,
-        "total_questions": sum(a.questions for a in areas),
-        "total_answered": sum(a.answered for a in areas),
+        "overview": overview,
         "error": error,
     }
     return render(request, "baseline/assessment_detail.html", context, status=status)

@@ -41,3 +41,9 @@ def answer_text(question: Node, data: Any) -> str:
     if value is None:
         return _("Not answered")
     return _value_text(question, value)
+
+
+@register.filter(name="localized")
+def localized_filter(texts: Any) -> str:
+    """A framework text (a dict by language) in the user's language."""
+    return localized(texts)
