@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from samvirke.baseline.models import Answer, Assessment, Delegation
+from samvirke.baseline.scoring import Scores, assessment_scores
 from samvirke.frameworks.models import AnswerLevel, Node, NodeKind, localized
 from samvirke.tenancy.models import Membership, OrgUnit
 
@@ -110,6 +111,13 @@ class Overview:
     def total(self) -> Tally:
         """Progress of the whole assessment."""
         return Tally(len(self.questions), sum(q.answered for q in self.questions))
+
+    def scores(self) -> Scores:
+        """The organisation's own scores so far (docs/scoring.md)."""
+        return assessment_scores(
+            [area for area, _tally in self.areas],
+            ((q.question, q.area, q.answers) for q in self.questions),
+        )
 
     def unanswered(self) -> list[QuestionStatus]:
         """Questions still missing an answer."""

@@ -113,3 +113,31 @@ def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
         total += score * weight
         weights += weight
     return total / weights if weights else None
+
+
+@dataclass(frozen=True)
+class Scores:
+    """An organisation's scores of one assessment: total, per area, per question."""
+
+    total: float | None
+    areas: dict[int, float | None]
+    questions: dict[int, QuestionScore]
+
+
+def assessment_scores(
+    areas: Iterable[Node], questions: Iterable[tuple[Node, Node, Iterable[Answer]]]
+) -> Scores:
+    """Scores from (question, its area, its answers) triples, by the rules of docs/scoring.md."""
+    per_question: dict[int, QuestionScore] = {}
+    pairs: dict[int, list[tuple[float, float]]] = {}
+    for question, area, answers in questions:
+        result = question_score(question, answers)
+        per_question[question.pk] = result
+        if result.score is not None and not result.not_applicable:
+            pairs.setdefault(area.pk, []).append((result.score, question.weight))
+    area_list = list(areas)
+    area_scores = {area.pk: weighted_mean(pairs.get(area.pk, [])) for area in area_list}
+    total = weighted_mean(
+        (score, area.weight) for area in area_list if (score := area_scores[area.pk]) is not None
+    )
+    return Scores(total=total, areas=area_scores, questions=per_question)

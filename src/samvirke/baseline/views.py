@@ -160,9 +160,12 @@ def _assessment_page(
     request: OrgRequest, assessment: Assessment, error: str, status: int
 ) -> HttpResponse:
     overview = assessment_overview(assessment)
+    scores = overview.scores()
     context = {
         "assessment": assessment,
         "overview": overview,
+        "areas": [(area, tally, scores.areas[area.pk]) for area, tally in overview.areas],
+        "total_score": scores.total,
         "error": error,
     }
     return render(request, "baseline/assessment_detail.html", context, status=status)

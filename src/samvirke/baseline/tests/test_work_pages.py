@@ -287,3 +287,27 @@ def test_scores_and_the_per_unit_roll_up(
         organisation=world.org_a, assessment=assessment, question=questions.maturity, value=4
     )
     assert question_score(questions.maturity, [organisation]).score == 80.0
+
+
+def test_area_and_total_scores_follow_the_weights(
+    owner_client: Client, world: World, campaign: Campaign, questions: QuestionSet
+) -> None:
+    assessment = a_assessment(world, campaign)
+    for question, unit, value in (
+        (questions.maturity, None, 5),
+        (questions.yes_no, world.unit_a, "no"),
+    ):
+        answer_save(
+            actor=world.owner,
+            assessment=assessment,
+            question=question,
+            org_unit=unit,
+            data={"value": value},
+            base_version=0,
+        )
+    scores = assessment_overview(assessment).scores()
+    assert scores.areas[questions.area_1.pk] == 50.0
+    assert scores.areas[questions.area_2.pk] is None  # number, choices and text are not scored
+    assert scores.total == 50.0
+    page = owner_client.get(reverse("baseline:assessment_detail", args=[assessment.pk]))
+    assert "Score so far" in page.content.decode()
