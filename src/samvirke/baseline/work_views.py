@@ -154,6 +154,18 @@ class MyAssessment:
     assessment: Assessment
     questions: list[QuestionStatus] = field(default_factory=list)
     active: bool = False
+    units: set[int] = field(default_factory=set)
+
+    def rows(self) -> list[tuple[QuestionStatus, int | None]]:
+        """Each question with the unit to answer it for (per-unit questions sent to my unit)."""
+        found = []
+        for status in self.questions:
+            unit = None
+            if status.per_unit:
+                mine = [d.org_unit_id for d in status.delegations if d.org_unit_id in self.units]
+                unit = mine[0] if mine else None
+            found.append((status, unit))
+        return found
 
     @property
     def answered(self) -> int:
@@ -192,6 +204,7 @@ def _my_assessments(request: OrgRequest) -> list[MyAssessment]:
                             assessment,
                             questions,
                             active=organisation_id == active_id,
+                            units=units,
                         )
                     )
     found.sort(key=lambda row: (not row.active, row.assessment.campaign.deadline))
