@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -225,13 +227,29 @@ WHITENOISE_USE_FINDERS = ENVIRONMENT == "development"
 
 EMAIL_BACKEND = env_str(
     "SAMVIRKE_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    {
+        "production": "django.core.mail.backends.smtp.EmailBackend",
+        "test": "django.core.mail.backends.locmem.EmailBackend",
+    }.get(ENVIRONMENT, "django.core.mail.backends.console.EmailBackend"),
 )
 EMAIL_HOST = env_str("SAMVIRKE_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("SAMVIRKE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("SAMVIRKE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SAMVIRKE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SAMVIRKE_EMAIL_TLS", default=False)
+EMAIL_TIMEOUT = env_int("SAMVIRKE_EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("SAMVIRKE_FROM_EMAIL", "samvirke@localhost")
+#: The address people reach Samvirke at, for links in e-mails (reminders); no trailing slash.
+SITE_URL = env_str("SAMVIRKE_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+
+# Background work (reminders, deadline closing): django-tasks on its database backend, run by
+# `samvirke worker`. Both work on SQLite and PostgreSQL.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # Cookies and transport security: strict in production, workable over plain HTTP on 127.0.0.1.
 SESSION_COOKIE_HTTPONLY = True
