@@ -109,8 +109,13 @@ class AnswerForm(forms.Form):
     """One answer; the service checks it again against the question and the stored version."""
 
     base_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    # Chosen on the page before answering (a change of unit must not autosave into another unit).
     org_unit = forms.ModelChoiceField(
-        label=_("Org unit"), queryset=OrgUnit.objects.none(), required=False
+        label=_("Org unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Choose the org unit this answer is for.")},
     )
     not_applicable = forms.BooleanField(label=_("Not applicable"), required=False)
     not_applicable_reason = forms.CharField(
@@ -157,10 +162,10 @@ class AnswerForm(forms.Form):
         )
 
 
-def answer_initial(answer: Answer | None) -> dict[str, Any]:
+def answer_initial(answer: Answer | None, org_unit: OrgUnit | None = None) -> dict[str, Any]:
     """A form's starting values from the stored answer (version 0 when there is none)."""
     if answer is None:
-        return {"base_version": 0}
+        return {"base_version": 0, "org_unit": org_unit.pk if org_unit else None}
     return {
         "base_version": answer.version,
         "org_unit": answer.org_unit_id,
@@ -171,3 +176,28 @@ def answer_initial(answer: Answer | None) -> dict[str, Any]:
         "unsure": answer.unsure,
         "comment": answer.comment,
     }
+
+
+class UnitChoiceForm(forms.Form):
+    """Which org unit's answer to a per-unit question the page shows (a GET form)."""
+
+    org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args: Any, units: list[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = OrgUnit.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[u.pk for u in units]
+        ).order_by("name")
+
+
+class EvidenceFileForm(forms.Form):
+    """A file supporting an answer; its content is checked by the evidence service."""
+
+    file = forms.FileField(label=_("File"))
+
+
+class EvidenceLinkForm(forms.Form):
+    """A link supporting an answer (http or https; checked by the evidence service)."""
+
+    url = forms.CharField(label=_("Web address"), max_length=1000)
+    name = forms.CharField(label=_("Title"), max_length=255, required=False)

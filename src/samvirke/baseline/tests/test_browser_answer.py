@@ -1,4 +1,4 @@
-"""Answering in a real browser, in Danish: an HTMX save, then a version conflict shown in place."""
+"""Answering in a real browser, in Danish: autosave, a reload, then a version conflict in place."""
 
 from __future__ import annotations
 
@@ -55,13 +55,22 @@ def test_answer_then_meet_a_version_conflict(
         visit(session, path)
         check_page(session, label, LANGUAGE)
 
-    visit(session, f"/baseline/assessments/{assessment.pk}/questions/{questions.maturity.pk}/")
+    answer_page = f"/baseline/assessments/{assessment.pk}/questions/{questions.maturity.pk}/"
+    visit(session, answer_page)
     check_page(session, "answer", LANGUAGE)
-    page.locator("label[for='id_value_3']").click()
-    with page.expect_response(lambda r: r.request.method == "POST"):
-        page.locator("main form button[type=submit]").click()
-    page.locator(".alert-success").wait_for()
-    assert page.url.endswith(f"/questions/{questions.maturity.pk}/")  # saved in place
+    # Autosave: choosing a level saves it, the status line says so, a reload shows it stored.
+    with page.expect_response(lambda r: r.request.method == "POST") as saved:
+        page.locator("label[for='id_value_3']").click()
+    assert saved.value.status == 200
+    page.locator("[data-state=saved]").wait_for()
+    assert "(version 1)" in page.locator("[role=status]").inner_text()
+    page.locator("#id_comment").press_sequentially("Written here")  # saved after a pause
+    page.locator("text=(version 2)").wait_for()
+    visit(session, answer_page)
+    assert page.locator("#id_value_3").is_checked()
+    assert page.locator("#id_comment").input_value() == "Written here"
+    assert page.locator("#id_base_version").input_value() == "2"
+    check_page(session, "answer after autosave", LANGUAGE)
 
     with organisation_scope(world.org_a.pk):  # someone else saves meanwhile
         answer_save(
@@ -70,16 +79,32 @@ def test_answer_then_meet_a_version_conflict(
             question=questions.maturity,
             org_unit=None,
             data={"value": 5, "comment": "Saved elsewhere"},
-            base_version=1,
+            base_version=2,
         )
-    page.locator("label[for='id_value_1']").click()
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
-        page.locator("main form button[type=submit]").click()
+        page.locator("label[for='id_value_1']").click()
     assert posted.value.status == 409
     page.locator(".alert-warning").wait_for()
     assert "Saved elsewhere" in page.locator("main").inner_text()
     check_page(session, "answer conflict", LANGUAGE)
     with organisation_scope(world.org_a.pk):
         stored = Answer.objects.get(assessment=assessment)
-    assert (stored.version, stored.value) == (2, 5)
+    assert (stored.version, stored.value) == (3, 5)
+    # Saving over it on purpose, with the button: the conflict goes, the answer is stored.
+    with page.expect_response(lambda r: r.request.method == "POST") as replaced:
+        page.locator("main form button[name=save]").click()
+    assert replaced.value.status == 200
+    page.locator("[data-state=saved]").wait_for()
+    assert page.locator(".alert-warning").count() == 0
+    with organisation_scope(world.org_a.pk):
+        stored = Answer.objects.get(assessment=assessment)
+    assert (stored.version, stored.value) == (4, 1)
+    # Two quick changes: the second waits for the first and is based on its version.
+    page.locator("label[for='id_value_2']").click()
+    page.locator("label[for='id_value_4']").click()
+    page.locator("text=(version 6)").wait_for()
+    assert page.locator(".alert-warning").count() == 0
+    with organisation_scope(world.org_a.pk):
+        stored = Answer.objects.get(assessment=assessment)
+    assert (stored.version, stored.value) == (6, 4)
     assert not session.failures, "Accessibility problems:\n" + report(session.failures)
