@@ -7,24 +7,26 @@ what is valid. Every problem is located as sheet, row and column; nothing is loa
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import openpyxl
-import openpyxl.xml
 import yaml
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from samvirke.core.xlsx import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES  # the forms' limit
+from samvirke.core.xlsx import (
+    XlsxRefused,
+    bounded_rows,
+    container_refusal,
+    open_workbook,
+)
 from samvirke.frameworks.parsing import (
     LIBRARY_DIR,
-    MAX_FILE_BYTES,
     Document,
     LibraryError,
     ParsedFramework,
@@ -41,9 +43,6 @@ if TYPE_CHECKING:
     from samvirke.accounts.models import User
     from samvirke.tenancy.models import Organisation
 
-MAX_UPLOAD_BYTES = MAX_FILE_BYTES
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
 MAX_ROWS = 20_000
 MAX_COLUMNS = 300
 WORKBOOK = "workbook"
@@ -88,41 +87,15 @@ FALSE_WORDS = {"false", "no", "nej", "nei", "0"}
 
 def check_container(data: bytes) -> list[Problem]:
     """Refuse anything that is not a plausible XLSX file, before openpyxl opens it."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        return [Problem(WORKBOOK, None, "", _("The file is larger than 5 MB."))]
-    not_xlsx = [Problem(WORKBOOK, None, "", _("The file is not an Excel workbook (.xlsx)."))]
-    if not data.startswith(b"PK\x03\x04"):
-        return not_xlsx
-    try:
-        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError):
-        return not_xlsx
-    names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        return not_xlsx
-    # The declared sizes bound what zipfile will inflate (it stops at file_size), so checking
-    # them is enough to refuse a bomb without inflating anything.
-    unpacked = sum(info.file_size for info in infos)
-    packed_badly = any(
-        info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1) for info in infos
-    )
-    if unpacked > MAX_UNPACKED_BYTES or packed_badly:
-        return [Problem(WORKBOOK, None, "", _("The file unpacks to too much data; refused."))]
-    return []
+    refusal = container_refusal(data)
+    return [Problem(WORKBOOK, None, "", refusal)] if refusal is not None else []
 
 
 def _open(data: bytes) -> Any:
-    if not openpyxl.xml.DEFUSEDXML:  # fail closed: never parse uploaded XML without defusedxml
-        raise LibraryError([Problem(WORKBOOK, None, "", _("XLSX import is not available."))])
-    problems = check_container(data)
-    if problems:
-        raise LibraryError(problems)
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a damaged file; all mean the same
-        raise LibraryError(
-            [Problem(WORKBOOK, None, "", _("The workbook cannot be read."))]
-        ) from error
+        return open_workbook(data)
+    except XlsxRefused as refusal:
+        raise LibraryError([Problem(WORKBOOK, None, "", refusal.message)]) from refusal
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,11 +238,7 @@ def _template_pattern(template: str, **groups: str) -> str:
 
 
 def _rows(sheet: Any, name: str, cells: _Cells) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    # A sheet's declared size is the uploader's claim: a few kilobytes can declare 16,384 columns
-    # by a million rows, which read-only openpyxl would pad out cell by cell. Read within bounds.
-    sheet.reset_dimensions()
-    bounded = sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1, values_only=True)
-    for number, values in enumerate(bounded, start=1):
+    for number, values in bounded_rows(sheet, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
         if number > MAX_ROWS:
             message = _("The sheet has more than %(rows)s rows.") % {"rows": MAX_ROWS}
             cells.add(name, number, "", message)
