@@ -95,14 +95,22 @@ def samvirke(*args: str, show_output: bool = False) -> str:
     return result.stdout
 
 
-def prepare_database(workdir: Path) -> list[Login]:
-    """Migrate, create the cache table, collect static files, seed the demo; return its logins."""
-    manifest = workdir / "manifest.json"
+def prepare_database() -> None:
+    """Migrate, create the cache table, collect static files."""
     samvirke("migrate", "--noinput", "-v0")
     samvirke("createcachetable")
     samvirke("collectstatic", "--noinput", "-v0")
+
+
+def seed_demo(workdir: Path, history: bool = True) -> list[Login]:
+    """Seed the demo, with its baseline history unless told not to; return its logins.
+
+    The history needs the frameworks loaded first.
+    """
+    manifest = workdir / "manifest.json"
+    options = () if history else ("--no-history",)
     # The seeder's own progress bar (stderr) is worth seeing: it is the long step.
-    samvirke("seed_demo", "--manifest", str(manifest), show_output=True)
+    samvirke("seed_demo", "--manifest", str(manifest), *options, show_output=True)
     entries = json.loads(manifest.read_text("utf-8"))
     return [Login(**entry) for entry in entries]
 

@@ -32,12 +32,17 @@ def client_for(username: str | None) -> Client:
 
 def count_queries(client: Client, path: str, headers: dict[str, str] | None = None) -> int:
     """Queries of one GET after a warm-up GET; the page must answer 200."""
+    return len(page_queries(client, path, headers))
+
+
+def page_queries(client: Client, path: str, headers: dict[str, str] | None = None) -> list[str]:
+    """The SQL of one GET after a warm-up GET; the page must answer 200."""
     for attempt in ("warm-up", "counted"):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path, headers=headers)
         if response.status_code != 200:
             raise QueryCountError(f"{attempt} GET {path} answered {response.status_code}")
-    return len(captured)
+    return [str(query["sql"]) for query in captured.captured_queries]
 
 
 def answers_ok(client: Client, path: str, headers: dict[str, str] | None = None) -> bool:

@@ -64,9 +64,37 @@ def markdown(results: dict[str, Any]) -> str:
     for row in results["rows"]:
         cells = [row["what"], *(row.get(k) for k in ("n", "p50_ms", "p95_ms", "mean_ms"))]
         lines.append("| " + " | ".join(_cell(c) for c in [*cells, row.get("queries")]) + " |")
-    lines += ["", *(f"- {note}" for note in results["notes"]), "", "Machine:", ""]
+    lines += ["", *(f"- {note}" for note in results["notes"])]
+    lines += _deadline_day(results.get("deadline_day"))
+    lines += ["", "Machine:", ""]
     lines += [f"- {key}: {value}" for key, value in results["machine"].items()]
     return "\n".join(lines) + "\n"
+
+
+def _deadline_day(load: dict[str, Any] | None) -> list[str]:
+    """The deadline-day section: one row per request name, then the check of the saves."""
+    if not load:
+        return []
+    lines = [
+        "",
+        f"## Deadline day: {load['users']} respondents autosaving for {load['load_seconds']} s",
+        "",
+        f"Think time {load['think_seconds']} s between requests; locust exit code "
+        f"{load['locust_exit_code']}.",
+        "",
+        "| request | n | failures | per s | p50 ms | p95 ms | mean ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in load["requests"]:
+        cells = [row["name"], row["requests"], row["failures"], row["per_second"]]
+        cells += [row.get(k) for k in ("p50_ms", "p95_ms", "mean_ms")]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines += ["", f"- {load['verdict']}."]
+    lines += [
+        f"- Failure: {f['name']}: {f['error']} ({f['occurrences']}×)" for f in load["failures"]
+    ]
+    lines += [f"- Not in the database: {m}" for m in load["missing"][:20]]
+    return lines
 
 
 def write(results: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import load
 import prepare
 import results
 import server
@@ -33,6 +34,8 @@ COORDINATOR, COORDINATOR_ORGANISATION = "koord.101", "101"
 FRAMEWORK = "samvirke-baseline"
 NETWORKS = ("kl-kommuner", "no-kommuner")
 PAGE_SIZE_PARAMETERS = ("page_size", "limit")
+#: Issue 5: an assessment page renders in at most this many queries, whatever its size.
+MAX_ASSESSMENT_QUERIES = 15
 
 
 @dataclass
@@ -62,6 +65,30 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         default=traffic.LOGINS,
         help=f"logins for the throughput figure (default {traffic.LOGINS})",
     )
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="seed the demo without its five years of baseline history (quicker, smaller tables)",
+    )
+    parser.add_argument(
+        "--load-seconds",
+        type=_bounded(10, 3600),
+        default=load.LOAD_SECONDS,
+        help=f"seconds of autosaving after the last login (default {load.LOAD_SECONDS})",
+    )
+    parser.add_argument(
+        "--think",
+        type=_think,
+        default=load.THINK,
+        metavar="MIN-MAX",
+        help=f"seconds a respondent thinks between two requests (default {load.THINK})",
+    )
+    parser.add_argument(
+        "--load-users",
+        type=_bounded(2, load.USERS),
+        default=load.USERS,
+        help=f"simulated respondents in the deadline-day test (default {load.USERS})",
+    )
     return parser.parse_args(argv)
 
 
@@ -75,6 +102,18 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _think(raw: str) -> str:
+    """An argparse type: "MIN-MAX" seconds, 0 <= MIN <= MAX <= 600."""
+    low, _, high = raw.partition("-")
+    try:
+        low_s, high_s = float(low), float(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError("write MIN-MAX in seconds, for example 5-15") from None
+    if not 0 <= low_s <= high_s <= 600:
+        raise argparse.ArgumentTypeError("must be 0 <= MIN <= MAX <= 600")
+    return f"{low_s:g}-{high_s:g}"
 
 
 def _reexec_under_postgres(argv: list[str]) -> None:
@@ -158,6 +197,60 @@ def _nodes_api(version: str, bearer: dict[str, str]) -> str | None:
     return None
 
 
+def _assessment_pages(sizes: list[Any], notes: list[str]) -> tuple[list[Page], dict[str, Any]]:
+    """The assessment and area pages at 300 questions (timed); query counts at 30 and 300.
+
+    A page over MAX_ASSESSMENT_QUERIES queries has its SQL kept in the results.
+    """
+    from query_counts import client_for, page_queries
+
+    client = client_for(COORDINATOR)
+    counts: dict[str, Any] = {"limit": MAX_ASSESSMENT_QUERIES, "pages": [], "over_limit": {}}
+    for size in sizes:
+        for kind, path, extra in (
+            ("assessment", size.assessment_path, f"{size.questions} questions"),
+            ("area", size.area_path, f"{size.area_questions} of {size.questions} questions"),
+        ):
+            sql = page_queries(client, path)
+            counts["pages"].append(
+                {"page": kind, "questions": size.questions, "path": path, "queries": len(sql)}
+            )
+            if len(sql) > MAX_ASSESSMENT_QUERIES:
+                counts["over_limit"][f"{kind} {extra}"] = sql
+    by = {(p["page"], p["questions"]): p["queries"] for p in counts["pages"]}
+    small, large = sizes[0].questions, sizes[-1].questions
+    for kind in ("assessment", "area"):
+        constant = by[(kind, small)] == by[(kind, large)]
+        worst = max(by[(kind, small)], by[(kind, large)])
+        verdict = "constant" if constant else "NOT CONSTANT: queries grow with the questions"
+        limit = "within" if worst <= MAX_ASSESSMENT_QUERIES else "OVER"
+        notes.append(
+            f"{kind.capitalize()} page queries at {small} questions: {by[(kind, small)]}, at "
+            f"{large}: {by[(kind, large)]} ({verdict}; {limit} the limit of "
+            f"{MAX_ASSESSMENT_QUERIES})."
+        )
+        counts[f"{kind}_constant"] = constant
+    for name, sql in counts["over_limit"].items():
+        notes.append(f"The {name} page makes {len(sql)} queries; its SQL is in latest.json.")
+    largest = sizes[-1]
+    pages = [
+        Page(
+            f"GET assessment_detail ({largest.questions} questions, {largest.answers} answers), "
+            f"{COORDINATOR}",
+            "assessment page",
+            largest.assessment_path,
+            COORDINATOR,
+        ),
+        Page(
+            f"GET area_detail ({largest.area_questions} questions), {COORDINATOR}",
+            "area page",
+            largest.area_path,
+            COORDINATOR,
+        ),
+    ]
+    return pages, counts
+
+
 def _count_queries(pages: list[Page]) -> None:
     from query_counts import client_for, count_queries
 
@@ -212,16 +305,41 @@ def _measure_server(
     return rows, throughput
 
 
-def _measure(logins: list[Login], notes: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def _measure_load(workdir: Path, respondents: Path, args: argparse.Namespace) -> load.LoadResult:
+    """A gunicorn of its own for deadline day, then locust, then the check of every save.
+
+    Every login comes from 127.0.0.1, so this server allows as many logins a minute from one
+    address as there are respondents (SAMVIRKE_LOGIN_RATE); the other settings are the same.
+    """
+    from django.db import connections
+
+    env = {**os.environ, "SAMVIRKE_LOGIN_RATE": f"{max(args.load_users * 2, 30)}/m/ip"}
+    say(f"Starting gunicorn ({server.WORKERS} workers) for the deadline-day test")
+    log = workdir / "gunicorn-load.log"
+    with server.running_server(prepare.GUNICORN, env, log) as port:
+        result = load.run_locust(
+            port, env, workdir, respondents, args.load_users, args.load_seconds, args.think
+        )
+    connections.close_all()
+    load.verify_acks(result, workdir / "acks.jsonl")
+    return result
+
+
+def _measure(
+    logins: list[Login], notes: list[str], args: argparse.Namespace, extra: dict[str, Any]
+) -> dict[str, Any]:
     from django.db import connections
 
     pages = _basic_pages()
     framework_pages, page_size_check = _framework_pages(notes)
     pages += framework_pages
+    assessment_pages, assessment_queries = _assessment_pages(extra["sizes"], notes)
+    pages += assessment_pages
     _count_queries(pages)
     connections.close_all()
     rows, throughput = _measure_server(pages, logins, args)
     connections.close_all()
+    deadline = _measure_load(extra["workdir"], extra["respondents"], args)
     what = f"login (GET form + POST), {throughput.threads} threads"
     rows.append(
         {
@@ -241,7 +359,26 @@ def _measure(logins: list[Login], notes: list[str], args: argparse.Namespace) ->
         f"allauth allows 30 logins a minute from one address: its counters were cleared "
         f"between batches of {traffic.LOGIN_BATCH} logins (not timed)."
     )
-    return {"rows": rows, "login": asdict(throughput), "nodes_api_page_size": page_size_check}
+    return {
+        "rows": rows,
+        "login": asdict(throughput),
+        "nodes_api_page_size": page_size_check,
+        "assessment_queries": assessment_queries,
+        "deadline_day": {**asdict(deadline), "verdict": _deadline_verdict(deadline)},
+    }
+
+
+def _deadline_verdict(result: load.LoadResult) -> str:
+    """The deadline-day figure in one sentence."""
+    save = result.save
+    if save is None or "p95_ms" not in save:
+        return "no autosave was measured"
+    return (
+        f"{save['requests']} autosaves by {result.users} respondents in {result.load_seconds} s "
+        f"({save['per_second']}/s): p95 {save['p95_ms']} ms, {result.errors} errors; "
+        f"{result.acknowledged} acknowledged saves of {result.answers} answers checked, "
+        f"{len(result.missing)} missing"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -250,20 +387,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     database_url = os.environ["DATABASE_URL"] if args.database == "postgres" else None
     with tempfile.TemporaryDirectory(prefix="samvirke-perf-") as workdir:
         os.environ.update(prepare.perf_environment(Path(workdir), database_url))
-        logins = prepare.prepare_database(Path(workdir))
+        prepare.prepare_database()
         import django
 
         django.setup()
+        # Before the demo: its baseline history needs the frameworks, and the load is timed
+        # into a database without them.
         frameworks = prepare.load_frameworks()
-        notes = [frameworks.note]
-        measured = _measure(logins, notes, args)
+        logins = prepare.seed_demo(Path(workdir), history=not args.no_history)
+        import synthetic
+
+        sizes = synthetic.assessment_pages()
+        respondents = Path(workdir) / "respondents.json"
+        synthetic.load_respondents(logins, respondents)
+        opening = synthetic.campaign_for_many()
+        notes = [frameworks.note, opening.note]
+        extra = {"sizes": sizes, "workdir": Path(workdir), "respondents": respondents}
+        measured = _measure(logins, notes, args, extra)
         machine = results.machine_info(server.WORKERS, load_at_start)
     if load_at_start > (os.cpu_count() or 1) / 2:
         notes.append(
             f"The machine was busy before the run began (load {load_at_start:.1f} on "
             f"{os.cpu_count()} cores): the latencies are pessimistic."
         )
-    return {"machine": machine, **measured, "frameworks_load": asdict(frameworks), "notes": notes}
+    return {
+        "machine": machine,
+        **measured,
+        "frameworks_load": asdict(frameworks),
+        "campaign_open_1000": asdict(opening),
+        "notes": notes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

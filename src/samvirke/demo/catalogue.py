@@ -131,6 +131,9 @@ STATE_BODIES = ("DK-DIGST", "DK-SDFI", "DK-SDS", "DK-RPOL", "DK-ERST")
 #: Municipalities in the national forum: the largest city of each region plus a few more.
 FORUM_MUNICIPALITIES = ("101", "751", "461", "851", "561", "265", "630", "316")
 SECRETARIAT_SIZE = 60
+#: The Norwegian network measures since 2022. The demo shows its members in the 2024 structure
+#: for every year (a simplification: the county placements still start in 2024).
+NO_NETWORK_FROM = datetime.date(2021, 1, 1)
 
 # Departments: (always present, drawn from) per country and sort of body.
 _DEPARTMENTS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -454,7 +457,7 @@ def _networks(
             "Kommunene i Norge",
             "Alle 357 kommuner. Digdir åpner den årlige målingen.",
             "NO-DIGDIR",
-            _members([m.code for m in no], reference.NO_STRUCTURE_FROM),
+            _members([m.code for m in no], NO_NETWORK_FROM),
         ),
     ]
 
@@ -526,8 +529,8 @@ def build_plan() -> DemoPlan:
 def showcase_logins() -> list[tuple[str, str]]:
     """A few logins worth trying first: (who, username)."""
     return [
-        ("Security coordinator, København", "koord.101"),
-        ("Respondent, København (IT og Digitalisering)", "resp.101.1"),
+        ("Security coordinator, København (2027 half answered)", "koord.101"),
+        ("Respondent, København (IT og Digitalisering: areas delegated)", "resp.101.1"),
         ("Management reader, København", "leder.101"),
         ("Network coordinator, KL (all 98 municipalities)", "netkoord.kl-kommuner"),
         (

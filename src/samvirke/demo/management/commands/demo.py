@@ -29,17 +29,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="stop after printing the logins"
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="load the demo without the baseline campaigns 2022-2027 (faster)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
         if not 1 <= port <= 65535:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
-        self._prepare(options["verbosity"])
+        self._prepare(options["verbosity"], history=not options["no_history"])
         self.stdout.write(self._login_block(host, port))
         if not options["no_serve"]:
             self._serve(host, port)
 
-    def _prepare(self, verbosity: int) -> None:
+    def _prepare(self, verbosity: int, *, history: bool) -> None:
         database = settings.DATABASES["default"]
         if database["ENGINE"] == "django.db.backends.sqlite3":
             Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.write("Loading the framework library …")
         call_command("frameworks_load", verbosity=verbosity)
         self.stdout.write("Loading the demo data …")
-        call_command("seed_demo", verbosity=verbosity)
+        call_command("seed_demo", verbosity=verbosity, no_history=not history)
         self.stdout.write("Collecting static files …")
         call_command("collectstatic", interactive=False, verbosity=quiet)
 

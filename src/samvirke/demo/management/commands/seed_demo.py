@@ -1,4 +1,5 @@
-"""`samvirke seed_demo [--manifest FILE]`: load the demo installation; safe to run again."""
+"""`samvirke seed_demo [--manifest FILE] [--no-history]`: load the demo installation; safe to run
+again. Needs the framework library loaded (`samvirke frameworks_load`) for the baseline history."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from samvirke.audit.context import audit_context
 from samvirke.demo.catalogue import DemoPlan, build_plan
+from samvirke.demo.history_seed import (
+    HistoryUnavailable,
+    baseline,
+    demo_history_seed,
+    history_steps,
+)
 from samvirke.demo.seed import DemoConflict, demo_manifest, demo_seed
 
 
@@ -19,7 +27,8 @@ class Command(BaseCommand):
 
     help = (
         "Load demo data: every Danish and Norwegian municipality, the Danish regions, "
-        "associations, agencies, networks and demo logins. Running it again changes nothing."
+        "associations, agencies, networks and demo logins, and five years of baseline history "
+        "with an open campaign. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,6 +37,11 @@ class Command(BaseCommand):
             type=Path,
             metavar="FILE",
             help="write every demo login (username, password, organisation code, role) as JSON",
+        )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="skip the baseline campaigns 2022-2027 (they need the framework library loaded)",
         )
         parser.add_argument(
             "--allow-production",
@@ -41,8 +55,22 @@ class Command(BaseCommand):
                 "Refusing to load demo logins with a published password into a production "
                 "installation. Use --allow-production for a public demo site."
             )
+        history = not options["no_history"]
+        if history:
+            try:
+                baseline()  # fail before writing anything
+            except HistoryUnavailable as exc:
+                raise CommandError(str(exc)) from exc
         plan = build_plan()
         quiet = options["verbosity"] < 1
+        with audit_context(ip=None, via="cli"):
+            self._seed(plan, quiet)
+            if history:
+                self._seed_history(plan, quiet)
+        if options["manifest"] is not None:
+            self._write_manifest(options["manifest"], plan)
+
+    def _seed(self, plan: DemoPlan, quiet: bool) -> None:
         with tqdm(
             total=len(plan.organisations), desc="Demo organisations", unit="org", disable=quiet
         ) as bar:
@@ -55,8 +83,17 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {created}."))
         else:
             self.stdout.write("Demo data already present; nothing to do.")
-        if options["manifest"] is not None:
-            self._write_manifest(options["manifest"], plan)
+
+    def _seed_history(self, plan: DemoPlan, quiet: bool) -> None:
+        with tqdm(
+            total=history_steps(plan), desc="Baseline history", unit="assessment", disable=quiet
+        ) as bar:
+            report = demo_history_seed(plan=plan, progress=bar.update)
+        if report.total:
+            created = ", ".join(f"{n} {what}" for what, n in vars(report).items())
+            self.stdout.write(self.style.SUCCESS(f"Baseline history created: {created}."))
+        else:
+            self.stdout.write("Baseline history already present; nothing to do.")
 
     def _write_manifest(self, path: Path, plan: DemoPlan) -> None:
         entries = demo_manifest(plan)
