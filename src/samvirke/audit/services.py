@@ -38,7 +38,7 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     return values
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def audit_log(
     *,
     actor: User | None,
@@ -49,8 +49,12 @@ def audit_log(
 ) -> AuditEntry:
     """Append one entry to the organisation's chain (the installation's when None)."""
     key = chain_key_for(organisation.pk if organisation is not None else None)
-    AuditChain.objects.get_or_create(key=key)
-    chain = AuditChain.objects.select_for_update().get(key=key)
+    # No savepoint: the entry belongs to the caller's transaction and fails with it. The chain
+    # head is locked in one query when it exists, created first only for a new chain.
+    chain = AuditChain.objects.select_for_update().filter(key=key).first()
+    if chain is None:
+        AuditChain.objects.get_or_create(key=key)
+        chain = AuditChain.objects.select_for_update().get(key=key)
     context = current_context()
     entry = AuditEntry(
         organisation=organisation,
