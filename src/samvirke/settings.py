@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "samvirke.tenancy",
     "samvirke.frameworks",
     "samvirke.baseline",
+    "samvirke.benchmarking",
     "samvirke.api",
     "samvirke.demo",
 ]
@@ -274,7 +275,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SAMVIRKE_MAX_BODY_BYTES", 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Whole requests, uploads included; file forms check their own smaller limits (5 MB for imports).
-SAMVIRKE_MAX_REQUEST_BYTES = env_int("SAMVIRKE_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+SAMVIRKE_MAX_REQUEST_BYTES = env_int("SAMVIRKE_MAX_REQUEST_BYTES", 21 * 1024 * 1024)
+# Evidence files of answers; kept below the request limit so its own message is shown.
+SAMVIRKE_EVIDENCE_MAX_BYTES = env_int("SAMVIRKE_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "samvirke.core.uploads.LimitedTemporaryFileUploadHandler",

@@ -23,6 +23,7 @@ from samvirke.baseline.models import (
     CampaignState,
     Delegation,
 )
+from samvirke.baseline.signals import campaign_closed
 from samvirke.baseline.validation import AnswerData, clean_answer
 from samvirke.core.scoping import organisation_scope
 from samvirke.frameworks.models import AnswerLevel, FrameworkVersion, Node, NodeKind
@@ -222,6 +223,7 @@ def campaign_close(*, actor: User | None, campaign: Campaign) -> int:
             closed += 1
     changes = {"state": change, "closed_unsubmitted": [0, closed]}
     _audit_campaign(actor, campaign, "baseline.campaign.closed", changes)
+    transaction.on_commit(lambda: campaign_closed.send(sender=Campaign, campaign_id=campaign.pk))
     return closed
 
 

@@ -35,6 +35,9 @@ class Perm:
     ASSESSMENT_REVIEW = "baseline.assessment.review"
     ASSESSMENT_SUBMIT = "baseline.assessment.submit"
     ANSWER = "baseline.answer"
+    BENCHMARK_VIEW = "benchmarking.benchmark.view"
+    BENCHMARK_SHARE = "benchmarking.sharing.manage"
+    RELEASE_MANAGE = "benchmarking.release.manage"
 
 
 _READ = {Perm.ORGANISATION_VIEW, Perm.ORGUNIT_VIEW, Perm.NETWORK_VIEW}
@@ -54,14 +57,24 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ASSESSMENT_REVIEW,
             Perm.ASSESSMENT_SUBMIT,
             Perm.ANSWER,
+            Perm.BENCHMARK_VIEW,
+            Perm.BENCHMARK_SHARE,
         }
     ),
     Role.RESPONDENT: frozenset(_READ | {Perm.TOKEN_MANAGE, Perm.ANSWER}),
-    Role.MANAGEMENT_READER: frozenset(_READ | {Perm.ASSESSMENT_VIEW}),
+    Role.MANAGEMENT_READER: frozenset(_READ | {Perm.ASSESSMENT_VIEW, Perm.BENCHMARK_VIEW}),
     Role.DATA_PROTECTION_OFFICER: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.TOKEN_MANAGE}),
-    Role.AUDITOR: frozenset(_READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW, Perm.ASSESSMENT_VIEW}),
+    Role.AUDITOR: frozenset(
+        _READ | {Perm.MEMBER_VIEW, Perm.AUDIT_VIEW, Perm.ASSESSMENT_VIEW, Perm.BENCHMARK_VIEW}
+    ),
     Role.NETWORK_COORDINATOR: frozenset(
-        _READ | {Perm.NETWORK_COORDINATE, Perm.TOKEN_MANAGE, Perm.CAMPAIGN_MANAGE}
+        _READ
+        | {
+            Perm.NETWORK_COORDINATE,
+            Perm.TOKEN_MANAGE,
+            Perm.CAMPAIGN_MANAGE,
+            Perm.RELEASE_MANAGE,
+        }
     ),
     Role.OPERATOR: frozenset({Perm.ORGANISATION_VIEW, Perm.INSTALLATION_OPERATE}),
 }

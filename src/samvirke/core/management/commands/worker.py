@@ -26,7 +26,10 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 #: Jobs every worker keeps scheduled (dotted paths: core does not import the domain apps).
-PERIODIC_TASKS = ["samvirke.baseline.tasks.run_daily"]
+PERIODIC_TASKS = [
+    "samvirke.baseline.tasks.run_daily",
+    "samvirke.benchmarking.tasks.build_pending_releases",
+]
 #: A job marked running for longer than this is taken to have died with its worker.
 STALE_RUNNING = timedelta(hours=2)
 

@@ -1,0 +1,54 @@
+"""A small linear-programme helper on HiGHS (highspy), for the audit's many tiny programmes.
+
+scipy's `linprog` uses the same solver but validates and converts its input on every call; the
+audit solves thousands of programmes of a few dozen variables, so it passes each model to HiGHS
+once and re-solves it with changed costs or bounds.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import scipy.sparse as sparse
+
+
+class Programme:
+    """min/max of cost·x subject to row_low <= A·x <= row_high and col_low <= x <= col_high."""
+
+    def __init__(
+        self,
+        matrix: np.ndarray,
+        row_low: np.ndarray,
+        row_high: np.ndarray,
+        col_low: np.ndarray,
+        col_high: np.ndarray,
+    ) -> None:
+        self.highs = highspy.Highs()
+        self.highs.silent()
+        rows, cols = matrix.shape
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = cols, rows
+        lp.col_cost_ = np.zeros(cols)
+        lp.col_lower_ = np.asarray(col_low, dtype=float)
+        lp.col_upper_ = np.asarray(col_high, dtype=float)
+        lp.row_lower_ = np.asarray(row_low, dtype=float)
+        lp.row_upper_ = np.asarray(row_high, dtype=float)
+        compressed = sparse.csc_matrix(matrix)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = compressed.indptr
+        lp.a_matrix_.index_ = compressed.indices
+        lp.a_matrix_.value_ = compressed.data
+        self.highs.passModel(lp)
+        self.cols = cols
+
+    def solve(self, cost: np.ndarray) -> np.ndarray | None:
+        """Minimise cost·x; None when the programme has no optimum (treat as fail closed)."""
+        self.highs.changeColsCost(self.cols, np.arange(self.cols), np.asarray(cost, dtype=float))
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.highs.getSolution().col_value)
+
+    def fix(self, col: int, value: float) -> None:
+        """Fix one variable to a value."""
+        self.highs.changeColBounds(col, value, value)

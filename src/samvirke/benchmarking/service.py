@@ -1,0 +1,199 @@
+"""What pages, exports and the API may show of benchmarks: published release cells, nothing else.
+
+Every cross-organisation number a viewer sees comes through here, read from a stored, published
+release (R10). A hidden cell, an unknown group and an unknown statistic look exactly the same
+(`HIDDEN`, R11). An organisation's own scores come from its own answers, read in its own scope.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campaign
+from samvirke.benchmarking.models import (
+    Release,
+    ReleaseCell,
+    ReleaseGroup,
+    ReleaseScore,
+    ReleaseState,
+    SharingAudience,
+    SharingConsent,
+)
+from samvirke.benchmarking.scores import Structure, score_assessments
+from samvirke.tenancy.models import Network, Organisation
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published number: the rounded value, its grid and how many organisations count."""
+
+    value: float
+    grid: float
+    n: int
+    quartiles: tuple[float, float, float] | None = None
+
+
+class _Hidden:
+    """The one marker for anything not shown (R11): hidden, unknown or not applicable."""
+
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+HIDDEN = _Hidden()
+CellValue = Published | _Hidden
+
+
+def member_networks(organisation: Organisation) -> QuerySet[Network]:
+    """Networks the organisation belongs to today, or stewards."""
+    today = timezone.localdate()
+    member_of = Network.objects.filter(
+        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today),
+        memberships__organisation=organisation,
+        memberships__joined_on__lte=today,
+    )
+    return (member_of | Network.objects.filter(steward=organisation)).distinct()
+
+
+def visible_releases(organisation: Organisation) -> QuerySet[Release]:
+    """Published releases of the networks the organisation belongs to or stewards, or of
+    campaigns it took part in (its history stays visible after it leaves a network)."""
+    networks = member_networks(organisation).values("pk")
+    return (
+        Release.objects.filter(state=ReleaseState.PUBLISHED)
+        .filter(Q(network__in=networks) | Q(campaign__participants__organisation=organisation))
+        .distinct()
+        .select_related("campaign", "network")
+        .order_by("-campaign__year", "network__name")
+    )
+
+
+def release_groups(release: Release) -> list[ReleaseGroup]:
+    """The release's groups in their published order."""
+    return list(release.groups.order_by("position"))
+
+
+def release_cells(release: Release) -> dict[tuple[int, str], CellValue]:
+    """Every cell of a release: (group id, statistic) → published number or HIDDEN."""
+    found: dict[tuple[int, str], CellValue] = {}
+    rows = ReleaseCell.objects.filter(release=release).values_list(
+        "group_id", "statistic", "hidden", "value", "grid", "n", "p25", "p50", "p75"
+    )
+    for group, statistic, hidden, value, grid, n, p25, p50, p75 in rows:
+        if hidden or value is None or grid is None or n is None:
+            found[(group, statistic)] = HIDDEN
+        else:
+            quartiles = (p25, p50, p75) if None not in (p25, p50, p75) else None
+            found[(group, statistic)] = Published(value, grid, n, quartiles)  # type: ignore[arg-type]
+    return found
+
+
+def cell(
+    cells: dict[tuple[int, str], CellValue], statistic: str, group: ReleaseGroup | int | None
+) -> CellValue:
+    """One cell, or HIDDEN for a hidden cell, an unknown group or an unknown statistic."""
+    group_id = group.pk if isinstance(group, ReleaseGroup) else group
+    if group_id is None:
+        return HIDDEN
+    return cells.get((group_id, statistic), HIDDEN)
+
+
+def quartile_band(own: float | None, published: CellValue) -> int | None:
+    """R7: the organisation's own quartile band (1 lowest to 4 highest), never a rank."""
+    if own is None or not isinstance(published, Published) or published.quartiles is None:
+        return None
+    p25, p50, p75 = published.quartiles
+    return 1 + (own >= p25) + (own >= p50) + (own >= p75)
+
+
+# --- the organisation's own scores -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnScores:
+    """An organisation's own scores of one assessment: exact, because they are its own."""
+
+    assessment: Assessment
+    total: float | None
+    areas: dict[int, float]
+
+
+def own_scores(organisation: Organisation, network: Network | None = None) -> list[OwnScores]:
+    """The organisation's scores in each of its submitted or closed assessments, oldest first.
+
+    Read in the organisation's own scope (the caller's), in three queries plus one per
+    framework version in use, whatever the number of years.
+    """
+    assessments = Assessment.objects.filter(organisation=organisation).exclude(
+        state=AssessmentState.NOT_STARTED
+    )
+    if network is not None:
+        assessments = assessments.filter(campaign__network=network)
+    chosen = list(assessments.select_related("campaign").order_by("campaign__year"))
+    structures: dict[int, Structure] = {}
+    for assessment in chosen:
+        version = assessment.campaign.framework_version_id
+        if version not in structures:
+            structures[version] = Structure.of(version)
+    rows: dict[int, list[Any]] = defaultdict(list)
+    answers = Answer.objects.filter(
+        organisation=organisation, assessment__in=[a.pk for a in chosen], draft=False
+    ).values_list(
+        "assessment_id", "question_id", "org_unit_id", "value", "not_applicable", "dont_know"
+    )
+    for row in answers:
+        rows[row[0]].append(row)
+    found = []
+    for assessment in chosen:
+        structure = structures[assessment.campaign.framework_version_id]
+        scored = score_assessments(structure, rows.get(assessment.pk, [])).get(assessment.pk)
+        found.append(
+            OwnScores(
+                assessment,
+                scored.total if scored else None,
+                scored.areas if scored else {},
+            )
+        )
+    return found
+
+
+# --- opt-in sharing --------------------------------------------------------------------------
+
+
+def shared_results(release: Release, *, coordinator: bool) -> dict[int, dict[str, float]]:
+    """Named results of the organisations that opted in to share them with this viewer.
+
+    An organisation that shares with all members is shown to every member and the coordinator;
+    one that shares with the coordinator only, to the coordinator. These organisations were
+    "known" to the release's audit (R12), so showing them reveals nothing about the others.
+    """
+    audiences = [SharingAudience.MEMBERS] + ([SharingAudience.COORDINATOR] if coordinator else [])
+    with scopes_disabled():  # consents of many organisations: this app's read across them
+        consenting = list(
+            SharingConsent.objects.filter(
+                campaign=release.campaign_id, withdrawn_at__isnull=True, audience__in=audiences
+            ).values_list("organisation_id", flat=True)
+        )
+    scores = ReleaseScore.objects.filter(
+        release=release, organisation__in=consenting, known=True
+    ).values_list("organisation_id", "statistic", "score")
+    found: dict[int, dict[str, float]] = defaultdict(dict)
+    for organisation, statistic, score in scores:
+        found[organisation][statistic] = score
+    return dict(found)
+
+
+def response_count(campaign: Campaign, policy_round: int = 5) -> int:
+    """R9: while a campaign collects answers, only the number of submissions, rounded to 5."""
+    submitted = Assessment.participation.states_of(campaign)
+    count = sum(1 for s in submitted.values() if s["state"] == AssessmentState.SUBMITTED)
+    return policy_round * round(count / policy_round)
