@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("samvirke.audit.urls")),
     path("frameworks/", include("samvirke.frameworks.urls")),
     path("baseline/", include("samvirke.baseline.urls")),
+    path("benchmarks/", include("samvirke.benchmarking.urls")),
     path("api/v1/", api.urls),
     path("", include("samvirke.tenancy.urls")),
 ]

@@ -5,6 +5,7 @@ from samvirke.api.auth import ApiTokenAuth
 from samvirke.api.base import SamvirkeAPI
 from samvirke.api.errors import install_error_handlers
 from samvirke.baseline.api import router as baseline_router
+from samvirke.benchmarking.api import router as benchmarking_router
 from samvirke.frameworks.api import router as frameworks_router
 from samvirke.tenancy.api import router as tenancy_router
 
@@ -22,3 +23,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", tenancy_router)
 api.add_router("/frameworks", frameworks_router)
 api.add_router("/", baseline_router)
+api.add_router("/benchmarks", benchmarking_router)

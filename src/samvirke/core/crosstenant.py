@@ -35,6 +35,11 @@ OBJECT_PARAMS: dict[str, str] = {
     "delegation_id": "baseline.Delegation",
     "evidence_id": "baseline.Evidence",
     "revision_id": "baseline.AnswerRevision",
+    # Releases and partitions are network-level, like campaigns.
+    "release_id": "benchmarking.Release",
+    "group_id": "benchmarking.ReleaseGroup",
+    "partition_id": "benchmarking.CustomPartition",
+    "consent_id": "benchmarking.SharingConsent",
 }
 
 #: Parameters that name no object: the values the suite tries for each.
@@ -72,6 +77,9 @@ REFERENCE_FIELDS: dict[str, str] = {
     "answer": "baseline.Answer",
     "delegation": "baseline.Delegation",
     "evidence": "baseline.Evidence",
+    "release": "benchmarking.Release",
+    "partition": "benchmarking.CustomPartition",
+    "consent": "benchmarking.SharingConsent",
 }
 
 #: Route prefixes the page walk leaves out; the API is walked from its OpenAPI schema instead.

@@ -1,0 +1,5 @@
+"""URLs: benchmark manage."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""URLs: benchmark pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
