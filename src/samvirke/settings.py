@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "samvirke.frameworks",
     "samvirke.baseline",
     "samvirke.benchmarking",
+    "samvirke.reports",
     "samvirke.api",
     "samvirke.demo",
 ]
