@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -370,9 +371,19 @@ def is_coordinator(user: User, organisation_id: int) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _version_parents(version_id: int, loaded_at: datetime.datetime) -> dict[int, int | None]:
+    """Node id → parent id of a framework version, cached: a loaded version never changes.
+
+    The load time is part of the key, so a version id reused after a deletion (SQLite may
+    reuse ids) never meets the parents of the version it replaced.
+    """
+    return dict(Node.objects.filter(version=version_id).values_list("id", "parent_id"))
+
+
 def _node_chain(question: Node) -> set[int]:
     """The question and every node above it (delegating an area delegates its questions)."""
-    parents = dict(Node.objects.filter(version=question.version_id).values_list("id", "parent_id"))
+    parents = _version_parents(question.version_id, question.version.loaded_at)
     chain: set[int] = set()
     node_id: int | None = question.pk
     while node_id is not None and node_id not in chain:

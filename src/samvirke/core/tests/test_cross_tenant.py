@@ -45,6 +45,7 @@ from django_scopes import scopes_disabled
 from conftest import login
 from samvirke.accounts.models import ApiToken, User, digest
 from samvirke.audit.services import audit_log
+from samvirke.benchmarking.models import ReleaseGroup
 from samvirke.core.crosstenant import (
     MISSING,
     OBJECT_PARAMS,
@@ -453,6 +454,15 @@ def build_setup(world: World) -> Setup:
     b = Seed(world.org_b, CANARY, b_only_networks(world.org_b, B_ONLY_NETWORKS))
     populate(b, lambda m: B_COUNTS.get(m._meta.label_lower, B_DEFAULT_COUNT))
     a = populate(Seed(world.org_a, ALFA, [world.network]), lambda m: A_COUNT)
+    # Network-level objects (releases, partitions) and the release groups under them exist for
+    # every network of each seed, even where no organisation-owned row refers to them.
+    for seed in (b, a):
+        with organisation_scope(seed.organisation.pk):
+            for model in network_level_models():
+                for index in range(len(seed.networks)):
+                    seed.network_level(model, index)
+            for index in range(len(seed.networks)):
+                seed.create(ReleaseGroup, index)
     # Someone who holds every role in A and a role in B: only the active organisation may count.
     dual = make_user("dual.ab")
     for role in ORG_ROLES:
