@@ -65,6 +65,8 @@ def markdown(results: dict[str, Any]) -> str:
         cells = [row["what"], *(row.get(k) for k in ("n", "p50_ms", "p95_ms", "mean_ms"))]
         lines.append("| " + " | ".join(_cell(c) for c in [*cells, row.get("queries")]) + " |")
     lines += ["", *(f"- {note}" for note in results["notes"])]
+    if results.get("national"):
+        lines += ["", "## National scale", "", *(f"- {n}" for n in results["national"]["notes"])]
     lines += _deadline_day(results.get("deadline_day"))
     lines += ["", "Machine:", ""]
     lines += [f"- {key}: {value}" for key, value in results["machine"].items()]

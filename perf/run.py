@@ -36,6 +36,22 @@ NETWORKS = ("kl-kommuner", "no-kommuner")
 PAGE_SIZE_PARAMETERS = ("page_size", "limit")
 #: Issue 5: an assessment page renders in at most this many queries, whatever its size.
 MAX_ASSESSMENT_QUERIES = 15
+#: Issue 6: the benchmark pages by URL name, the (user, network) they are timed for, and more
+#: viewers whose query counts must be the same (other networks, larger releases).
+BENCHMARK_PAGES: tuple[
+    tuple[str, tuple[str, str | None], tuple[tuple[str, str | None], ...]], ...
+] = (
+    (
+        "benchmarking:benchmark",
+        (COORDINATOR, None),
+        (("koord.0301", None), ("koord.751", None)),
+    ),
+    (
+        "benchmarking:network_benchmark",
+        ("netkoord.kl-kommuner", "kl-kommuner"),
+        (("netkoord.no-kommuner", "no-kommuner"), ("netkoord.perf-national", "perf-national")),
+    ),
+)
 
 
 @dataclass
@@ -82,6 +98,28 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         default=load.THINK,
         metavar="MIN-MAX",
         help=f"seconds a respondent thinks between two requests (default {load.THINK})",
+    )
+    parser.add_argument(
+        "--national-orgs",
+        type=_bounded(10, 5000),
+        default=1000,
+        help="organisations of the national-scale figures (default 1000)",
+    )
+    parser.add_argument(
+        "--national-years",
+        type=_bounded(1, 5),
+        default=5,
+        help="yearly campaigns of the national-scale figures (default 5)",
+    )
+    parser.add_argument(
+        "--no-national",
+        action="store_true",
+        help="skip the national-scale figures (scoring, GROUP BY, one release)",
+    )
+    parser.add_argument(
+        "--benchmarks-only",
+        action="store_true",
+        help="measure only the national scale and the benchmark pages (a quick check)",
     )
     parser.add_argument(
         "--load-users",
@@ -251,6 +289,52 @@ def _assessment_pages(sizes: list[Any], notes: list[str]) -> tuple[list[Page], d
     return pages, counts
 
 
+def _benchmark_pages(notes: list[str]) -> tuple[list[Page], dict[str, Any]]:
+    """The benchmark pages by URL name, where they exist: timed for koord.101 and
+    netkoord.kl-kommuner; their queries counted for a second (larger) viewer as well, which
+    must give the same count (issue 6: a constant number of queries)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from query_counts import QueryCountError, client_for, count_queries, network_id
+    from samvirke.accounts.models import User
+    from samvirke.tenancy.models import Network
+
+    pages: list[Page] = []
+    found: dict[str, Any] = {}
+    for name, timed, others in BENCHMARK_PAGES:
+        viewers = [timed, *others]
+        counts: dict[str, int | str] = {}
+        for username, network in viewers:
+            if not User.objects.filter(username=username).exists() or (
+                network and not Network.objects.filter(code=network).exists()
+            ):
+                continue  # e.g. the national network with --no-national
+            try:
+                kwargs = {"network_id": network_id(network)} if network else {}
+                path = reverse(name, kwargs=kwargs)
+            except NoReverseMatch:
+                counts = {}
+                break
+            try:
+                counts[username] = count_queries(client_for(username), path)
+            except QueryCountError as error:
+                counts[username] = str(error)
+                continue
+            if (username, network) == timed:
+                pages.append(Page(f"GET {name} ({path}), {username}", name, path, username))
+        if not counts:
+            notes.append(f"Benchmark page {name}: not present.")
+            found[name] = "not present"
+            continue
+        numbers = {u: c for u, c in counts.items() if isinstance(c, int)}
+        constant = len(set(numbers.values())) == 1 and len(numbers) == len(counts)
+        listed = ", ".join(f"{u}: {c}" for u, c in counts.items())
+        verdict = "constant" if constant else "NOT CONSTANT or not answering"
+        notes.append(f"Benchmark page {name} queries: {listed} ({verdict}).")
+        found[name] = {"queries": counts, "constant": constant}
+    return pages, found
+
+
 def _count_queries(pages: list[Page]) -> None:
     from query_counts import client_for, count_queries
 
@@ -330,11 +414,14 @@ def _measure(
 ) -> dict[str, Any]:
     from django.db import connections
 
+    benchmark_pages, benchmark_queries = _benchmark_pages(notes)
+    if args.benchmarks_only:
+        return _measure_benchmarks_only(benchmark_pages, benchmark_queries, logins, args)
     pages = _basic_pages()
     framework_pages, page_size_check = _framework_pages(notes)
     pages += framework_pages
     assessment_pages, assessment_queries = _assessment_pages(extra["sizes"], notes)
-    pages += assessment_pages
+    pages += assessment_pages + benchmark_pages
     _count_queries(pages)
     connections.close_all()
     rows, throughput = _measure_server(pages, logins, args)
@@ -364,8 +451,29 @@ def _measure(
         "login": asdict(throughput),
         "nodes_api_page_size": page_size_check,
         "assessment_queries": assessment_queries,
+        "benchmark_queries": benchmark_queries,
         "deadline_day": {**asdict(deadline), "verdict": _deadline_verdict(deadline)},
     }
+
+
+def _measure_benchmarks_only(
+    pages: list[Page], queries: dict[str, Any], logins: list[Login], args: argparse.Namespace
+) -> dict[str, Any]:
+    """--benchmarks-only: time the benchmark pages behind gunicorn, nothing else."""
+    from django.db import connections
+
+    _count_queries(pages)
+    connections.close_all()
+    passwords = {x.username: x.password for x in logins}
+    rows: list[dict[str, Any]] = []
+    if pages:
+        with tempfile.TemporaryDirectory(prefix="samvirke-perf-gunicorn-") as logdir:
+            log = Path(logdir) / "gunicorn.log"
+            with server.running_server(prepare.GUNICORN, dict(os.environ), log) as port:
+                say(f"gunicorn answers on port {port}: {args.requests} timed requests a page")
+                rows = _time_pages(port, pages, passwords, args.requests)
+    connections.close_all()
+    return {"rows": rows, "benchmark_queries": queries}
 
 
 def _deadline_verdict(result: load.LoadResult) -> str:
@@ -397,12 +505,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         logins = prepare.seed_demo(Path(workdir), history=not args.no_history)
         import synthetic
 
-        sizes = synthetic.assessment_pages()
-        respondents = Path(workdir) / "respondents.json"
-        synthetic.load_respondents(logins, respondents)
-        opening = synthetic.campaign_for_many()
-        notes = [frameworks.note, opening.note]
-        extra = {"sizes": sizes, "workdir": Path(workdir), "respondents": respondents}
+        notes = [frameworks.note]
+        extra: dict[str, Any] = {"workdir": Path(workdir)}
+        opening = None
+        if not args.benchmarks_only:
+            extra["sizes"] = synthetic.assessment_pages()
+            extra["respondents"] = Path(workdir) / "respondents.json"
+            synthetic.load_respondents(logins, extra["respondents"])
+            opening = synthetic.campaign_for_many()
+            notes.append(opening.note)
+        national_figures = None
+        if not args.no_national:
+            import national
+
+            national_figures = national.as_dict(
+                national.measure(args.national_orgs, args.national_years)
+            )
         measured = _measure(logins, notes, args, extra)
         machine = results.machine_info(server.WORKERS, load_at_start)
     if load_at_start > (os.cpu_count() or 1) / 2:
@@ -414,7 +532,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine,
         **measured,
         "frameworks_load": asdict(frameworks),
-        "campaign_open_1000": asdict(opening),
+        "campaign_open_1000": asdict(opening) if opening is not None else None,
+        "national": national_figures,
         "notes": notes,
     }
 

@@ -127,16 +127,17 @@ def _question_positions(per_area: int) -> list[tuple[str, str, str, int, str]]:
 
 
 @transaction.atomic
-def framework_version(questions: int) -> FrameworkVersion:
-    """A synthetic framework version of `questions` maturity questions in AREAS areas."""
+def framework_version(questions: int, name: str | None = None) -> FrameworkVersion:
+    """A synthetic framework version of `questions` maturity questions in AREAS areas, named
+    "<questions>q" unless a name is given."""
     framework, _ = Framework.objects.get_or_create(
         key=FRAMEWORK_KEY,
         defaults={"publisher": "Samvirke perf", "title": {"en": "Synthetic (performance)"}},
     )
     version = FrameworkVersion.objects.create(
         framework=framework,
-        version=f"{questions}q",
-        checksum=f"perf-{questions}",
+        version=name or f"{questions}q",
+        checksum=f"perf-{name or questions}",
         licence="CC0",
         source="perf/synthetic.py",
         languages=["en", "da"],

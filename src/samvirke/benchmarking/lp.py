@@ -7,9 +7,32 @@ once and re-solves it with changed costs or bounds.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import highspy
 import numpy as np
 import scipy.sparse as sparse
+
+_STARTED = False
+
+
+def _highs() -> highspy.Highs:
+    """A HiGHS instance; the banner HiGHS prints on its first start in a process is dropped."""
+    global _STARTED
+    if _STARTED:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _STARTED = True
+    return highs
 
 
 class Programme:
@@ -23,7 +46,7 @@ class Programme:
         col_low: np.ndarray,
         col_high: np.ndarray,
     ) -> None:
-        self.highs = highspy.Highs()
+        self.highs = _highs()
         self.highs.silent()
         rows, cols = matrix.shape
         lp = highspy.HighsLp()

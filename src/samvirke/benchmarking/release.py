@@ -484,7 +484,7 @@ def release_build(
 
 
 @transaction.atomic
-def release_publish(*, actor: User, release: Release) -> Release:
+def release_publish(*, actor: User | None, release: Release) -> Release:
     """Publish an audited release; a correction replaces the release it corrects."""
     release = (
         Release.objects.select_for_update().select_related("network__steward").get(pk=release.pk)

@@ -11,6 +11,11 @@ Audit: one entry per campaign (in the steward's chain) and one per assessment (i
 organisation's chain), not one per answer. Half a million answer entries would dominate the
 seed and the chains while saying nothing a reader needs: every answer carries its own
 AnswerRevision saying who saved it, when and through what.
+
+Then every closed history campaign gets its benchmark release (`demo_releases_seed`), built and
+audited by benchmarking.release exactly as after a real close and published by the network's
+coordinator, so the benchmark pages show five years of real trends. A campaign that already has
+a published release is left alone.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from samvirke.accounts.models import User
@@ -39,6 +45,8 @@ from samvirke.baseline.models import (
     CampaignState,
     Delegation,
 )
+from samvirke.benchmarking.models import Release, ReleaseKind, ReleaseState
+from samvirke.benchmarking.release import release_build, release_publish
 from samvirke.core.scoping import organisation_scope
 from samvirke.demo.catalogue import DemoPlan, NetworkSpec, build_plan
 from samvirke.demo.history import (
@@ -248,6 +256,95 @@ def demo_history_seed(
         writer.history(network, spec, plan.networks)
         writer.open_campaign(network, spec, plan.networks)
     return report
+
+
+# --- benchmark releases of the closed years --------------------------------------------------
+
+
+class ReleaseFailed(Exception):
+    """A demo release did not pass its audit (R13), so it cannot be published."""
+
+
+@dataclass
+class NetworkReleases:
+    """The releases one run built and published for a network, and what their audits found."""
+
+    network: str
+    built: int = 0
+    cells: int = 0
+    hidden_cells: int = 0
+    narrowest: float | None = None
+
+    def add(self, summary: dict[str, Any]) -> None:
+        """Count one published release by its audit summary."""
+        self.built += 1
+        self.cells += summary["cells"]
+        self.hidden_cells += summary["hidden_cells"]
+        width = summary["narrowest_interval"]
+        if width is not None and (self.narrowest is None or width < self.narrowest):
+            self.narrowest = width
+
+    @property
+    def hidden_share(self) -> float:
+        """Hidden cells over all cells of the network's new releases."""
+        return self.hidden_cells / self.cells if self.cells else 0.0
+
+    def line(self) -> str:
+        """The network's releases in one line of the seed's output."""
+        narrowest = "none published" if self.narrowest is None else f"{self.narrowest:g} points"
+        return (
+            f"{self.network}: {self.built} releases built and published, narrowest interval "
+            f"{narrowest}, {self.hidden_share:.1%} of {self.cells} cells hidden"
+        )
+
+
+def release_campaigns() -> list[Campaign]:
+    """The closed history campaigns of the demo's measuring networks with no published release."""
+    published = Release.objects.filter(
+        campaign=OuterRef("pk"), kind=ReleaseKind.INITIAL, state=ReleaseState.PUBLISHED
+    )
+    return list(
+        Campaign.objects.filter(
+            network__is_demo=True,
+            network__code__in=MEASURING_NETWORKS,
+            year__in=HISTORY_YEARS,
+            state__in=[CampaignState.CLOSED, CampaignState.RELEASED],
+        )
+        .exclude(Exists(published))
+        .select_related("network")
+        .order_by("network__code", "year")
+    )
+
+
+def demo_releases_seed(
+    *, campaigns: Sequence[Campaign] | None = None, progress: Progress | None = None
+) -> list[NetworkReleases]:
+    """Build, audit and publish the release of every closed demo campaign that lacks one
+    (or of the given ones, from `release_campaigns`)."""
+    step: Progress = progress or (lambda _n: None)
+    reports: dict[str, NetworkReleases] = {}
+    for campaign in release_campaigns() if campaigns is None else campaigns:
+        code = campaign.network.code
+        coordinator = User.objects.filter(username=f"netkoord.{code}").first()
+        release = _publish_release(campaign, coordinator)
+        reports.setdefault(code, NetworkReleases(code)).add(release.summary)
+        step(1)
+    return list(reports.values())
+
+
+@transaction.atomic
+def _publish_release(campaign: Campaign, coordinator: User | None) -> Release:
+    """One campaign's release, built (or the audited one an interrupted run left) and published."""
+    release = Release.objects.filter(
+        campaign=campaign, kind=ReleaseKind.INITIAL, state=ReleaseState.AUDITED
+    ).first() or release_build(actor=coordinator, campaign=campaign)
+    if release.summary.get("pinned"):
+        raise ReleaseFailed(
+            f"The demo release of {campaign} pinned {release.summary['pinned']} organisations "
+            "in its audit and cannot be published."
+        )
+    # Published by the network's coordinator; by the system when the demo has none.
+    return release_publish(actor=coordinator, release=release)
 
 
 def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:

@@ -38,7 +38,7 @@ def test_publish_once_and_no_second_release() -> None:
     release = release_build(actor=None, campaign=pop.campaign)
     with pytest.raises(ValidationError):
         release_build(actor=None, campaign=pop.campaign)
-    published = release_publish(actor=None, release=release)  # type: ignore[arg-type]
+    published = release_publish(actor=None, release=release)
     assert published.state == ReleaseState.PUBLISHED
     pop.campaign.refresh_from_db()
     assert pop.campaign.state == "released"

@@ -19,9 +19,11 @@ def test_organisation_and_network_report_read_the_published_release() -> None:
     pop = population(DK_LIKE)
     for question in pop.questions:
         Node.objects.filter(pk=question.pk).update(
-            recommendations={str(level): {"en": f"Do {question.key} step {level}"} for level in range(6)}
+            recommendations={
+                str(level): {"en": f"Do {question.key} step {level}"} for level in range(6)
+            }
         )
-    release = release_publish(actor=None, release=release_build(actor=None, campaign=pop.campaign))  # type: ignore[arg-type]
+    release = release_publish(actor=None, release=release_build(actor=None, campaign=pop.campaign))
     organisation = pop.organisations[3]
     with organisation_scope(organisation.pk):
         assessment = Assessment.objects.get(organisation=organisation, campaign=pop.campaign)

@@ -15,9 +15,12 @@ from samvirke.audit.context import audit_context
 from samvirke.demo.catalogue import DemoPlan, build_plan
 from samvirke.demo.history_seed import (
     HistoryUnavailable,
+    ReleaseFailed,
     baseline,
     demo_history_seed,
+    demo_releases_seed,
     history_steps,
+    release_campaigns,
 )
 from samvirke.demo.seed import DemoConflict, demo_manifest, demo_seed
 
@@ -28,7 +31,8 @@ class Command(BaseCommand):
     help = (
         "Load demo data: every Danish and Norwegian municipality, the Danish regions, "
         "associations, agencies, networks and demo logins, and five years of baseline history "
-        "with an open campaign. Running it again changes nothing."
+        "with their published benchmark releases and an open campaign. Running it again "
+        "changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +45,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-history",
             action="store_true",
-            help="skip the baseline campaigns 2022-2027 (they need the framework library loaded)",
+            help="skip the baseline campaigns 2022-2027 and their benchmark releases (they need "
+            "the framework library loaded)",
         )
         parser.add_argument(
             "--allow-production",
@@ -67,6 +72,7 @@ class Command(BaseCommand):
             self._seed(plan, quiet)
             if history:
                 self._seed_history(plan, quiet)
+                self._seed_releases(quiet)
         if options["manifest"] is not None:
             self._write_manifest(options["manifest"], plan)
 
@@ -94,6 +100,20 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Baseline history created: {created}."))
         else:
             self.stdout.write("Baseline history already present; nothing to do.")
+
+    def _seed_releases(self, quiet: bool) -> None:
+        pending = release_campaigns()
+        with tqdm(
+            total=len(pending), desc="Benchmark releases", unit="release", disable=quiet
+        ) as bar:
+            try:
+                reports = demo_releases_seed(campaigns=pending, progress=bar.update)
+            except ReleaseFailed as exc:
+                raise CommandError(str(exc)) from exc
+        for report in reports:
+            self.stdout.write(self.style.SUCCESS(f"Benchmark releases, {report.line()}."))
+        if not reports:
+            self.stdout.write("Benchmark releases already published; nothing to do.")
 
     def _write_manifest(self, path: Path, plan: DemoPlan) -> None:
         entries = demo_manifest(plan)
