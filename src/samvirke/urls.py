@@ -14,6 +14,7 @@ urlpatterns = [
     path("frameworks/", include("samvirke.frameworks.urls")),
     path("baseline/", include("samvirke.baseline.urls")),
     path("benchmarks/", include("samvirke.benchmarking.urls")),
+    path("reports/", include("samvirke.reports.urls")),
     path("api/v1/", api.urls),
     path("", include("samvirke.tenancy.urls")),
 ]

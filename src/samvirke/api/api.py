@@ -7,6 +7,7 @@ from samvirke.api.errors import install_error_handlers
 from samvirke.baseline.api import router as baseline_router
 from samvirke.benchmarking.api import router as benchmarking_router
 from samvirke.frameworks.api import router as frameworks_router
+from samvirke.reports.api import router as reports_router
 from samvirke.tenancy.api import router as tenancy_router
 
 api = SamvirkeAPI(
@@ -24,3 +25,4 @@ api.add_router("/", tenancy_router)
 api.add_router("/frameworks", frameworks_router)
 api.add_router("/", baseline_router)
 api.add_router("/benchmarks", benchmarking_router)
+api.add_router("/reports", reports_router)

@@ -113,6 +113,7 @@ class _Audit:
         self.sums = [float(problem.values[list(c.members)].sum()) for c in problem.constraints]
         self.extremes: list[dict[tuple[int, ...], float]] = []
         self.extremes_fixed: set[int] = set()
+        self._model: _TargetModel | None = None
         self.classes: dict[tuple[int, ...], list[int]] = defaultdict(list)
         for var in range(len(problem.values)):
             self.classes[tuple(self.of[var])].append(var)
@@ -188,6 +189,87 @@ class _Audit:
                 self.result.programmes += 1
                 self.extremes.append(dict(zip(signatures[1:], closest.at(end), strict=True)))
         return max(0.0, ends[1] - ends[0])
+
+    def pair_width(self, target: int, pair: Sequence[int]) -> float:
+        """The exact width for a pair of insiders, on the target's programme loaded once.
+
+        The outsider's programme for this target stays loaded in HiGHS; a pair only shrinks
+        its members' class columns and moves the bounds of their groups, and the solver
+        starts from the previous basis, so each pair costs a fraction of a fresh programme.
+        """
+        model = self._target_model(target)
+        x = self.p.values
+        changed_cols: dict[int, int] = defaultdict(int)
+        changed_rows: dict[int, float] = defaultdict(float)
+        for member in pair:
+            column = model.column_of.get(tuple(self.of[member]))
+            if column is not None:
+                changed_cols[column] += 1
+            for c in self.of[member]:
+                changed_rows[model.row_of[c]] += float(x[member])
+        for column, removed in changed_cols.items():
+            free = model.free[column] - removed
+            model.programme.set_col_bounds(column, self.low * free, self.high * free)
+        for row, shift in changed_rows.items():
+            model.programme.set_row_bounds(row, model.lows[row] - shift, model.highs[row] - shift)
+        ends: list[float] = []
+        for sign in (1.0, -1.0):
+            cost = np.zeros(model.programme.cols)
+            cost[0] = sign
+            solution = model.programme.solve(cost)
+            self.result.programmes += 1
+            if solution is None:
+                ends = []
+                break
+            ends.append(float(solution[0]))
+        for column in changed_cols:
+            free = model.free[column]
+            model.programme.set_col_bounds(column, self.low * free, self.high * free)
+        for row in changed_rows:
+            model.programme.set_row_bounds(row, model.lows[row], model.highs[row])
+        return max(0.0, ends[1] - ends[0]) if ends else 0.0
+
+    def _target_model(self, target: int) -> _TargetModel:
+        """The outsider's programme for a target, built on first use and kept for its pairs."""
+        if self._model is not None and self._model.target == target:
+            return self._model
+        x = self.p.values
+        fixed = self.p.known
+        signatures: list[tuple[int, ...]] = [tuple(self.of[target])]
+        free_counts = [1]
+        for signature, members in self.classes.items():
+            free = sum(1 for m in members if m not in fixed and m != target)
+            if free and signature:
+                signatures.append(signature)
+                free_counts.append(free)
+        rows = sorted({c for signature in signatures for c in signature})
+        row_of = {c: i for i, c in enumerate(rows)}
+        lows = np.empty(len(rows))
+        highs = np.empty(len(rows))
+        for c, i in row_of.items():
+            constraint = self.p.constraints[c]
+            known = sum(float(x[m]) for m in constraint.members if m in fixed and m != target)
+            lows[i], highs[i] = constraint.low - known - EPS, constraint.high - known + EPS
+        col_low = np.array([self.low] + [self.low * f for f in free_counts[1:]])
+        col_high = np.array([self.high] + [self.high * f for f in free_counts[1:]])
+        programme = Programme.from_columns(
+            [[row_of[c] for c in signature] for signature in signatures],
+            len(rows),
+            lows,
+            highs,
+            col_low,
+            col_high,
+        )
+        self._model = _TargetModel(
+            target=target,
+            programme=programme,
+            column_of={sig: j for j, sig in enumerate(signatures) if j > 0},
+            row_of=row_of,
+            free=free_counts,
+            lows=lows,
+            highs=highs,
+        )
+        return self._model
 
     def _class_truth(self, signature: tuple[int, ...], fixed: set[int]) -> float:
         x = self.p.values
@@ -285,7 +367,7 @@ class _Audit:
                     width = singles[first][0]
                     break
             if width is None:
-                width = self.exact_width(target, pair, keep_extremes=False)
+                width = self.pair_width(target, pair)
             if width < narrowest:
                 narrowest, attacker = width, tuple(self.p.owners[m] for m in pair)
             if narrowest < needed:
@@ -299,6 +381,19 @@ class _Audit:
             if target not in self.p.known:
                 self.check(target)
         return self.result
+
+
+@dataclass
+class _TargetModel:
+    """One target's outsider programme, loaded in HiGHS, with its base bounds."""
+
+    target: int
+    programme: Programme
+    column_of: dict[tuple[int, ...], int]
+    row_of: dict[int, int]
+    free: list[int]
+    lows: np.ndarray
+    highs: np.ndarray
 
 
 class _Closest:

@@ -1,5 +1,12 @@
 """URLs: benchmark pages."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from samvirke.benchmarking import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.benchmark, name="benchmark"),
+    path("<release_id>/export.<str:fmt>", views.benchmark_export, name="benchmark_export"),
+    path("networks/", views.network_list, name="network_list"),
+    path("networks/<network_id>/", views.network_benchmark, name="network_benchmark"),
+]

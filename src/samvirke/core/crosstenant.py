@@ -40,6 +40,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "group_id": "benchmarking.ReleaseGroup",
     "partition_id": "benchmarking.CustomPartition",
     "consent_id": "benchmarking.SharingConsent",
+    "job_id": "reports.ReportJob",
 }
 
 #: Parameters that name no object: the values the suite tries for each.
@@ -80,6 +81,7 @@ REFERENCE_FIELDS: dict[str, str] = {
     "release": "benchmarking.Release",
     "partition": "benchmarking.CustomPartition",
     "consent": "benchmarking.SharingConsent",
+    "job": "reports.ReportJob",
 }
 
 #: Route prefixes the page walk leaves out; the API is walked from its OpenAPI schema instead.
