@@ -34,7 +34,7 @@ class TableExport:
         raise NotImplementedError
 
 
-def _safe_text(value: Cell) -> Any:
+def safe_cell(value: Cell) -> Any:
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, str) and _FORMULA_START.match(value):
@@ -48,7 +48,7 @@ def render_csv(export: TableExport) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(export.header())
     for row in export.rows():
-        writer.writerow([_safe_text(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}.csv"'
     return response
@@ -60,7 +60,7 @@ def build_xlsx(export: TableExport) -> bytes:
     sheet = workbook.create_sheet(title=export.title[:31])
     sheet.append(list(export.header()))
     for row in export.rows():
-        sheet.append([_safe_text(value) for value in row])
+        sheet.append([safe_cell(value) for value in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -28,7 +28,7 @@ from weasyprint import HTML  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
 from samvirke.benchmarking import charts
-from samvirke.core.exporters import _safe_text
+from samvirke.core.exporters import safe_cell
 from samvirke.core.xlsx import XLSX_CONTENT_TYPE
 from samvirke.reports.documents import KINDS, Document, Table, document
 
@@ -134,12 +134,12 @@ def xlsx_bytes(doc: Document) -> bytes:
     tables = doc.all_tables()
     for table, name in zip(tables, sheet_names(tables), strict=True):
         sheet = workbook.create_sheet(title=name)
-        sheet.append([_safe_text(table.caption)])
-        sheet.append([_safe_text(title) for title in table.header])
+        sheet.append([safe_cell(table.caption)])
+        sheet.append([safe_cell(title) for title in table.header])
         for cell in (*sheet[1], *sheet[2]):
             cell.font = bold
         for row in table.rows:
-            sheet.append([_safe_text(s.value if s.value is not None else s.text) for s in row])
+            sheet.append([safe_cell(s.value if s.value is not None else s.text) for s in row])
         sheet.column_dimensions["A"].width = 48
     workbook.properties.title = doc.title
     workbook.properties.language = doc.language
