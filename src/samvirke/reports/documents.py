@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from samvirke.baseline.models import Assessment
 from samvirke.benchmarking import charts
@@ -594,7 +595,7 @@ def network_document(release: Release) -> Document:
         "participation": Table(
             _("Participation"),
             _("Organisations taking part and counted"),
-            [_("Organisations"), _("Number")],
+            [_("Organisations"), pgettext("count", "Number")],
             [
                 [text(_("Taking part in the campaign")), number(report.participants)],
                 [text(_("Counted in the published release")), number(report.counted)],
