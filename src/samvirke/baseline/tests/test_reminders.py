@@ -253,7 +253,7 @@ def test_each_email_speaks_only_of_the_recipients_own_organisation(
         assert "Baseline 2026" in text
         assert "/baseline/" in message.body
     member_mail = by_address["member.a@example.test"]
-    assert "2 questions" in member_mail.body
+    assert "2 spørgsmål" in member_mail.body  # Alfa Kommune is Danish
     assert "/baseline/my-questions/" in member_mail.body
     assert "/baseline/assessments/" in by_address["owner.a@example.test"].body
 
