@@ -440,7 +440,9 @@ def question_list(
     to them or to their org unit, with only the delegations and answers that concern them.
     """
     assessment, reach = _reach(request, assessment_id)
-    statuses = [s for s in assessment_overview(assessment).questions if reach.sees_question(s)]
+    statuses = [
+        s for s in assessment_overview(assessment, texts=True).questions if reach.sees_question(s)
+    ]
     page = statuses[offset : offset + limit]
     given: dict[int, list[Answer]] = {s.question.pk: [] for s in page}
     rows = _answers(assessment).filter(question__in=list(given))

@@ -128,16 +128,26 @@ class Overview:
         return [q for q in self.questions if q.answered and not q.reviewed]
 
 
-def version_nodes(assessment: Assessment) -> list[Node]:
-    """The areas, groups and questions of the assessment's framework version, in order."""
-    return list(
-        Node.objects.filter(
-            version=assessment.campaign.framework_version_id,
-            kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION],
-        )
-        .select_related("version")
-        .order_by("position")
+#: Long texts a progress page never shows; left unread unless `texts=True`.
+LONG_TEXTS = ("help", "description", "recommendations")
+
+
+def version_nodes(assessment: Assessment, *, texts: bool = False) -> list[Node]:
+    """The areas, groups and questions of the assessment's framework version, in order.
+
+    Without `texts` the long texts (help, descriptions, recommendations) are not read: decoding
+    them is most of the cost of a 300-question page, and only reports and the API show them.
+    """
+    version = assessment.campaign.framework_version
+    nodes = Node.objects.filter(
+        version=version, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
     )
+    if not texts:
+        nodes = nodes.defer(*LONG_TEXTS)
+    found = list(nodes.order_by("position"))
+    for node in found:  # one version object for all, rather than one copy per row
+        node.version = version
+    return found
 
 
 def chains(nodes: list[Node]) -> dict[int, list[int]]:
@@ -211,10 +221,13 @@ def _delegate_done(
     )
 
 
-def assessment_overview(assessment: Assessment) -> Overview:
-    """The assessment's questions and progress, in four queries whatever its size."""
+def assessment_overview(assessment: Assessment, *, texts: bool = False) -> Overview:
+    """The assessment's questions and progress, in four queries whatever its size.
+
+    `texts=True` also reads the questions' long texts (for reports and the API).
+    """
     organisation = assessment.organisation_id
-    nodes = version_nodes(assessment)
+    nodes = version_nodes(assessment, texts=texts)
     delegations = list(
         Delegation.objects.filter(organisation=organisation, assessment=assessment)
         .select_related("org_unit", "user")

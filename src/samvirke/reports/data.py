@@ -231,7 +231,7 @@ def organisation_report(assessment: Assessment) -> OrganisationReport:
     release = _release_for(organisation, campaign)
     cells = release_cells(release) if release else {}
     groups = own_groups(release, organisation) if release else []
-    overview = assessment_overview(assessment)
+    overview = assessment_overview(assessment, texts=True)
     scores = overview.scores()
     total = Comparison(
         _("Total"), scores.total, [(g, cells.get((g.pk, TOTAL), HIDDEN)) for g in groups]
@@ -337,7 +337,7 @@ def _unit_scores(overview: Overview, unit: OrgUnit) -> list[UnitQuestion]:
 
 def department_report(assessment: Assessment, unit: OrgUnit) -> DepartmentReport:
     """One unit's management report (call inside the organisation's scope)."""
-    overview = assessment_overview(assessment)
+    overview = assessment_overview(assessment, texts=True)
     questions = _unit_scores(overview, unit)
     unit_statuses = []
     for status in overview.questions:
