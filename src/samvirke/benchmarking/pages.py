@@ -235,7 +235,7 @@ def organisation_benchmark(organisation: Organisation, release: Release) -> Orga
     groups = _own_groups(organisation, release)
     cells = queries.release_cells_for(release, group_ids=[g.pk for g in groups])
     version = release.campaign.framework_version_id
-    results, structures = queries.own_results(organisation, release.network_id, [version])
+    results, structures = service.own_results(organisation, release.network_id, [version])
     structure = structures[version]
     mine = next((r for r in results if r.assessment.campaign_id == release.campaign_id), None)
     own_total = mine.total if mine else None
@@ -268,7 +268,7 @@ def organisation_benchmark(organisation: Organisation, release: Release) -> Orga
     return data
 
 
-def _trend(results: list[queries.OwnResult], network: int) -> list[TrendRow]:
+def _trend(results: list[service.OwnResult], network: int) -> list[TrendRow]:
     releases = queries.published_releases(network)
     means = queries.everyone_means(releases)
     by_campaign = {r.campaign_id: r for r in releases}

@@ -34,13 +34,27 @@ class Structure:
     @classmethod
     def of(cls, version_id: int) -> Structure:
         """Read a version's nodes in one query."""
-        nodes = list(
+        return cls.of_many([version_id])[version_id]
+
+    @classmethod
+    def of_many(cls, version_ids: Iterable[int]) -> dict[int, Structure]:
+        """Several versions' structures in one query."""
+        wanted = sorted(set(version_ids))
+        nodes: dict[int, list[Node]] = defaultdict(list)
+        for node in (
             Node.objects.filter(
-                version=version_id, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
+                version__in=wanted, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
             )
             .select_related("version")
-            .order_by("position")
-        )
+            .defer("help", "description", "recommendations")
+            .order_by("version", "position")
+        ):
+            nodes[node.version_id].append(node)
+        return {version: cls.from_nodes(nodes.get(version, [])) for version in wanted}
+
+    @classmethod
+    def from_nodes(cls, nodes: list[Node]) -> Structure:
+        """The structure of one version's nodes, already read in document order."""
         parent = {n.pk: n.parent_id for n in nodes}
         kinds = {n.pk: n.kind for n in nodes}
         area_of: dict[int, int] = {}

@@ -8,7 +8,8 @@ release (R10). A hidden cell, an unknown group and an unknown statistic look exa
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -118,32 +119,34 @@ def quartile_band(own: float | None, published: CellValue) -> int | None:
 # --- the organisation's own scores -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OwnScores:
-    """An organisation's own scores of one assessment: exact, because they are its own."""
+@dataclass
+class OwnResult:
+    """The organisation's own result of one assessment: exact scores and its answer categories."""
 
     assessment: Assessment
     total: float | None
     areas: dict[int, float]
+    categories: dict[int, str] = field(default_factory=dict)
 
 
-def own_scores(organisation: Organisation, network: Network | None = None) -> list[OwnScores]:
-    """The organisation's scores in each of its submitted or closed assessments, oldest first.
-
-    Read in the organisation's own scope (the caller's), in three queries plus one per
-    framework version in use, whatever the number of years.
-    """
+def own_results(
+    organisation: Organisation,
+    network: Network | int | None = None,
+    extra_versions: Iterable[int] = (),
+) -> tuple[list[OwnResult], dict[int, Structure]]:
+    """The organisation's results in each started assessment (of one network), oldest first,
+    exact because they are its own, with the structures of the versions in use plus
+    `extra_versions`. Three queries whatever the number of years and versions; read in the
+    organisation's own scope (the caller's)."""
     assessments = Assessment.objects.filter(organisation=organisation).exclude(
         state=AssessmentState.NOT_STARTED
     )
     if network is not None:
         assessments = assessments.filter(campaign__network=network)
     chosen = list(assessments.select_related("campaign").order_by("campaign__year"))
-    structures: dict[int, Structure] = {}
-    for assessment in chosen:
-        version = assessment.campaign.framework_version_id
-        if version not in structures:
-            structures[version] = Structure.of(version)
+    found = Structure.of_many(
+        [a.campaign.framework_version_id for a in chosen] + list(extra_versions)
+    )
     rows: dict[int, list[Any]] = defaultdict(list)
     answers = Answer.objects.filter(
         organisation=organisation, assessment__in=[a.pk for a in chosen], draft=False
@@ -152,18 +155,24 @@ def own_scores(organisation: Organisation, network: Network | None = None) -> li
     )
     for row in answers:
         rows[row[0]].append(row)
-    found = []
+    results = []
     for assessment in chosen:
-        structure = structures[assessment.campaign.framework_version_id]
+        structure = found[assessment.campaign.framework_version_id]
         scored = score_assessments(structure, rows.get(assessment.pk, [])).get(assessment.pk)
-        found.append(
-            OwnScores(
+        results.append(
+            OwnResult(
                 assessment,
                 scored.total if scored else None,
                 scored.areas if scored else {},
+                scored.categories if scored else {},
             )
         )
-    return found
+    return results, found
+
+
+def own_scores(organisation: Organisation, network: Network | None = None) -> list[OwnResult]:
+    """The organisation's own results, oldest first (see `own_results`)."""
+    return own_results(organisation, network)[0]
 
 
 # --- opt-in sharing --------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_own_results_match_the_service(large: Released) -> None:
     organisation = large.pop.organisations[3]
     with organisation_scope(organisation.pk):
         expected = service.own_scores(organisation, large.pop.network)
-        found, _structures = queries.own_results(organisation, large.pop.network)
+        found, _structures = service.own_results(organisation, large.pop.network)
     assert [(r.assessment.pk, r.total, r.areas) for r in found] == [
         (s.assessment.pk, s.total, s.areas) for s in expected
     ]
