@@ -43,6 +43,7 @@ def reload(job: ReportJob) -> ReportJob:
         return ReportJob.objects.get(pk=job.pk)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection between tasks
 def test_the_worker_builds_one_zip_with_a_report_per_department(
     reports: Reports, client: Client
 ) -> None:
