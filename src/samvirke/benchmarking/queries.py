@@ -10,49 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
-
 from samvirke.benchmarking.models import PartitionKind, Release, ReleaseCell, ReleaseState
 from samvirke.benchmarking.rules import TOTAL
 from samvirke.benchmarking.scores import Structure
-from samvirke.benchmarking.service import HIDDEN, CellValue, Published
+from samvirke.benchmarking.service import HIDDEN, CellValue, cell_value, release_cells
 from samvirke.tenancy.models import Network
 
 CellKey = tuple[int, str]
-_CELL_FIELDS = ("group_id", "statistic", "hidden", "value", "grid", "n", "p25", "p50", "p75")
-
-
-def _cell_value(
-    hidden: bool,
-    value: float | None,
-    grid: float | None,
-    n: int | None,
-    quartiles: tuple[float | None, float | None, float | None],
-) -> CellValue:
-    """A stored cell as the service shows it: a published number or the one marker."""
-    if hidden or value is None or grid is None or n is None:
-        return HIDDEN
-    shown = quartiles if None not in quartiles else None
-    return Published(value, grid, n, shown)  # type: ignore[arg-type]
 
 
 def release_cells_for(
     release: Release, *, group_ids: Iterable[int] | None = None, scores_only: bool = False
 ) -> dict[CellKey, CellValue]:
-    """A published release's cells of some groups, or only its score cells, in one query."""
+    """A published release's cells (see `service.release_cells`); none of an unpublished one."""
     if release.state != ReleaseState.PUBLISHED:
         return {}
-    rows = ReleaseCell.objects.filter(release=release)
-    if group_ids is not None:
-        rows = rows.filter(group__in=list(group_ids))
-    if scores_only:
-        rows = rows.filter(Q(statistic=TOTAL) | Q(statistic__startswith="area:"))
-    return {
-        (group, statistic): _cell_value(hidden, value, grid, n, (p25, p50, p75))
-        for group, statistic, hidden, value, grid, n, p25, p50, p75 in rows.values_list(
-            *_CELL_FIELDS
-        )
-    }
+    return release_cells(release, group_ids=group_ids, scores_only=scores_only)
 
 
 def published_releases(network: Network | int) -> list[Release]:
@@ -73,7 +46,7 @@ def everyone_means(releases: list[Release], statistic: str = TOTAL) -> dict[int,
         statistic=statistic,
     ).values_list("release_id", "hidden", "value", "grid", "n", "p25", "p50", "p75")
     for release, hidden, value, grid, n, p25, p50, p75 in rows:
-        found[release] = _cell_value(hidden, value, grid, n, (p25, p50, p75))
+        found[release] = cell_value(hidden, value, grid, n, (p25, p50, p75))
     return found
 
 

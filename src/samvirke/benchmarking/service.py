@@ -26,6 +26,7 @@ from samvirke.benchmarking.models import (
     SharingAudience,
     SharingConsent,
 )
+from samvirke.benchmarking.rules import TOTAL
 from samvirke.benchmarking.scores import Structure, score_assessments
 from samvirke.tenancy.models import Network, Organisation
 
@@ -83,19 +84,36 @@ def release_groups(release: Release) -> list[ReleaseGroup]:
     return list(release.groups.order_by("position"))
 
 
-def release_cells(release: Release) -> dict[tuple[int, str], CellValue]:
-    """Every cell of a release: (group id, statistic) → published number or HIDDEN."""
-    found: dict[tuple[int, str], CellValue] = {}
-    rows = ReleaseCell.objects.filter(release=release).values_list(
-        "group_id", "statistic", "hidden", "value", "grid", "n", "p25", "p50", "p75"
-    )
-    for group, statistic, hidden, value, grid, n, p25, p50, p75 in rows:
-        if hidden or value is None or grid is None or n is None:
-            found[(group, statistic)] = HIDDEN
-        else:
-            quartiles = (p25, p50, p75) if None not in (p25, p50, p75) else None
-            found[(group, statistic)] = Published(value, grid, n, quartiles)  # type: ignore[arg-type]
-    return found
+def cell_value(
+    hidden: bool,
+    value: float | None,
+    grid: float | None,
+    n: int | None,
+    quartiles: tuple[float | None, float | None, float | None],
+) -> CellValue:
+    """A stored cell as it is shown: a published number or the one marker."""
+    if hidden or value is None or grid is None or n is None:
+        return HIDDEN
+    shown = quartiles if None not in quartiles else None
+    return Published(value, grid, n, shown)  # type: ignore[arg-type]
+
+
+def release_cells(
+    release: Release, *, group_ids: Iterable[int] | None = None, scores_only: bool = False
+) -> dict[tuple[int, str], CellValue]:
+    """A release's cells, (group id, statistic) → published number or HIDDEN, in one query;
+    optionally only some groups' cells, or only the score cells (total and areas)."""
+    rows = ReleaseCell.objects.filter(release=release)
+    if group_ids is not None:
+        rows = rows.filter(group__in=list(group_ids))
+    if scores_only:
+        rows = rows.filter(Q(statistic=TOTAL) | Q(statistic__startswith="area:"))
+    return {
+        (group, statistic): cell_value(hidden, value, grid, n, (p25, p50, p75))
+        for group, statistic, hidden, value, grid, n, p25, p50, p75 in rows.values_list(
+            "group_id", "statistic", "hidden", "value", "grid", "n", "p25", "p50", "p75"
+        )
+    }
 
 
 def cell(
