@@ -20,6 +20,7 @@ from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campai
 from samvirke.baseline.progress import Overview, QuestionStatus, assessment_overview
 from samvirke.baseline.scoring import QuestionScore, answer_score, question_score
 from samvirke.benchmarking.models import Release, ReleaseGroup
+from samvirke.benchmarking.queries import everyone_means, published_releases
 from samvirke.benchmarking.rules import TOTAL, area_statistic
 from samvirke.benchmarking.service import (
     HIDDEN,
@@ -272,11 +273,8 @@ def trend(organisation: Organisation, campaign: Campaign) -> list[TrendPoint]:
         for r in visible_releases(organisation).filter(network=campaign.network)
         if r.campaign.year <= campaign.year
     }
-    everyone: dict[int, CellValue] = {}
-    for year, release in releases.items():
-        cells = release_cells(release)
-        group = next((g for g in release_groups(release) if g.partition == "everyone"), None)
-        everyone[year] = cells.get((group.pk, TOTAL), HIDDEN) if group else HIDDEN
+    means = everyone_means(list(releases.values()))
+    everyone: dict[int, CellValue] = {year: means[r.pk] for year, r in releases.items()}
     years = sorted(y for y in set(own) | set(everyone) if y <= campaign.year)
     return [TrendPoint(y, own.get(y), everyone.get(y, HIDDEN)) for y in years]
 
@@ -428,18 +426,13 @@ def network_report(release: Release) -> NetworkReport:
         ),
         key=lambda pair: pair[1].value,
     )[:3]
-    earlier = Release.objects.filter(
-        network=release.network_id,
-        state="published",
-        campaign__year__lte=release.campaign.year,
-    ).select_related("campaign")
-    trend_points = []
-    for other in earlier.order_by("campaign__year"):
-        other_cells = release_cells(other)
-        group = ReleaseGroup.objects.filter(release=other, partition="everyone").first()
-        trend_points.append(
-            (other.campaign.year, other_cells.get((group.pk, TOTAL), HIDDEN) if group else HIDDEN)
-        )
+    earlier = [
+        r
+        for r in published_releases(release.network_id)
+        if r.campaign.year <= release.campaign.year
+    ]
+    means = everyone_means(earlier)
+    trend_points = [(other.campaign.year, means[other.pk]) for other in earlier]
     return NetworkReport(
         release=release,
         groups=groups,
