@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, override
 from django_scopes import scopes_disabled
 
 from samvirke.audit.services import audit_log
-from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campaign, CampaignState
+from samvirke.baseline.models import Assessment, AssessmentState, Campaign, CampaignState
 from samvirke.baseline.scoring import SCORING_VERSION
 from samvirke.benchmarking.audit import AuditResult, Constraint, Problem, audit_problem
 from samvirke.benchmarking.models import (
@@ -55,7 +55,7 @@ from samvirke.benchmarking.rules import (
     publish_score,
     question_statistic,
 )
-from samvirke.benchmarking.scores import Structure, score_assessments
+from samvirke.benchmarking.scores import Structure, campaign_categories, campaign_scores
 from samvirke.tenancy.models import Organisation, OrganisationKind, RegionPlacement, SizeClass
 
 if TYPE_CHECKING:
@@ -176,19 +176,8 @@ def gather(
             .order_by("organisation__code")
         )
         counted = {a.pk: a for a in assessments if counts(a.organisation, demo)}
-        rows = (
-            Answer.objects.filter(assessment__in=list(counted), draft=False)
-            .values_list(
-                "assessment_id",
-                "question_id",
-                "org_unit_id",
-                "value",
-                "not_applicable",
-                "dont_know",
-            )
-            .iterator(chunk_size=20_000)
-        )
-        scored = score_assessments(structure, rows)
+        scored = campaign_scores(structure, [campaign.pk])
+        categories = campaign_categories(structure, [campaign.pk])
         shared = set(
             SharingConsent.objects.filter(campaign=campaign, withdrawn_at__isnull=True).values_list(
                 "organisation_id", flat=True
@@ -199,16 +188,19 @@ def gather(
     contributors: dict[int, Contributor] = {}
     for assessment_id, assessment in counted.items():
         result = scored.get(assessment_id)
-        if result is None:
+        answered = categories.get(assessment_id, {})
+        if result is None and not answered:
             continue
-        scores = {area_statistic(area): score for area, score in result.areas.items()}
-        if result.total is not None:
+        scores = {
+            area_statistic(area): score for area, score in (result.areas if result else {}).items()
+        }
+        if result is not None and result.total is not None:
             scores[TOTAL] = result.total
         contributors[assessment.organisation_id] = Contributor(
             organisation=assessment.organisation,
             groups=keys[assessment.organisation_id],
             scores=scores,
-            categories={str(q): c for q, c in result.categories.items()},
+            categories={str(q): c for q, c in answered.items()},
             known=assessment.organisation_id in shared,
         )
     return structure, contributors, labels

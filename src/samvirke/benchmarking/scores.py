@@ -1,18 +1,30 @@
 """Scoring every counted organisation of a campaign at once, by the rules of docs/scoring.md.
 
-One query reads the answers of all the campaign's counted assessments as plain tuples; the
-scores are then computed in memory with lookup tables per question, the same rules as
-`baseline.scoring` (which the pages use for one organisation) — a test holds the two equal.
+Two ways, the same rules as `baseline.scoring` (which the pages use for one organisation); tests
+hold all three equal:
+
+- `score_assessments` scores answer tuples in memory with lookup tables per question (one
+  organisation's own results, a handful of assessments);
+- `campaign_scores` lets the database do it for whole campaigns: the version's score table (one
+  row per question and scored answer value) is joined to the answers and summed per assessment
+  and area in two GROUP BY queries, so a release over 1,000 organisations reads ~30,000 sums
+  instead of 300,000 answers. `campaign_categories` reads the answer categories of the questions
+  whose distributions are published, as raw rows.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
+from samvirke.baseline.models import Answer, Assessment, AssessmentState
 from samvirke.baseline.scoring import is_scored, value_score, weighted_mean
+from samvirke.baseline.validation import maturity_range
 from samvirke.frameworks.models import AnswerLevel, Node, NodeKind, QuestionType
 
 #: Answer categories besides the question's own options.
@@ -89,6 +101,47 @@ class Structure:
             chosen = [str(option["id"]) for option in question.options]
         extra = [NOT_APPLICABLE] if question.allows_not_applicable else []
         return [*chosen, *extra, DONT_KNOW]
+
+    def score_table(self) -> list[ScoreRow]:
+        """One row per scored question and valid answer value, plus one for "don't know".
+
+        The value is keyed by its stored JSON text (as the database returns it as text), so the
+        database can join answers to their scores; values that validation refuses have no row
+        and so no score, as in `value_score`.
+        """
+        rows: list[ScoreRow] = []
+        for question_id in sorted(self.scored):
+            question = self.questions[question_id]
+            per_unit = int(question.answer_level == AnswerLevel.UNIT)
+            area, weight = self.area_of[question_id], float(question.weight)
+            for value in _valid_values(question):
+                score = value_score(question, value)
+                if score is not None:
+                    rows.append((question_id, _json_text(value), score, area, weight, per_unit))
+            rows.append((question_id, DONT_KNOW_KEY, 0.0, area, weight, per_unit))
+        return rows
+
+
+#: (question id, stored JSON text of a value, score, area id, question weight, per unit 0/1).
+ScoreRow = tuple[int, str, float, int, float, int]
+#: The score-table key of a "don't know" answer (no JSON text looks like it).
+DONT_KNOW_KEY = "!dont-know"
+
+
+def _valid_values(question: Node) -> list[Any]:
+    """Every value validation accepts for a scored question (baseline.validation)."""
+    if question.question_type == QuestionType.MATURITY:
+        low, high = maturity_range(question)
+        return list(range(low, high + 1))
+    if question.question_type == QuestionType.YES_PARTLY_NO:
+        return ["yes", "partly", "no"]
+    return [str(option["id"]) for option in question.options or []]
+
+
+def _json_text(value: Any) -> str:
+    """A value's JSON as the database gives it back as text (SQLite: Django's json.dumps;
+    PostgreSQL: jsonb's own output, which keeps non-ASCII characters)."""
+    return json.dumps(value, ensure_ascii=connection.vendor == "sqlite")
 
 
 @dataclass
@@ -175,3 +228,125 @@ def score_assessments(
         total = weighted_mean((score, weights[area]) for area, score in areas.items())
         result[assessment] = OrganisationScores(total, areas, categories.get(assessment, {}))
     return result
+
+
+# --- scoring in the database -----------------------------------------------------------------
+
+
+def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
+    """One of the two GROUP BY statements; identifiers from the models, every value a parameter.
+
+    The score table arrives as a VALUES list cast to typed columns and materialised once (so
+    SQLite indexes it by question and key); on SQLite the joins are written CROSS JOIN, which
+    fixes the order assessments → their answers → the score table.
+    """
+    quote = connection.ops.quote_name
+    answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
+    sqlite = connection.vendor == "sqlite"
+    join = " CROSS JOIN " if sqlite else " JOIN "
+    text = "a.value" if sqlite else "a.value::text"
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
+    table = (
+        "WITH lk (q, k, s, area, w, unit) AS MATERIALIZED (SELECT CAST(column1 AS INTEGER), "  # noqa: S608
+        "CAST(column2 AS TEXT), CAST(column3 AS DOUBLE PRECISION), CAST(column4 AS INTEGER), "
+        "CAST(column5 AS DOUBLE PRECISION), CAST(column6 AS INTEGER) FROM (VALUES " + values + ")"
+        " AS v) "
+    )
+    source = (
+        "FROM "
+        + assessment
+        + " s"
+        + join
+        + answer
+        + " a ON a.assessment_id = s.id"
+        + join
+        + "lk l ON l.q = a.question_id AND l.k = CASE WHEN a.dont_know THEN %s ELSE "
+        + text
+        + " END WHERE s.campaign_id IN ("
+        + ", ".join(["%s"] * campaigns)
+        + ") "
+        "AND s.state = %s AND a.draft = %s AND a.not_applicable = %s "
+    )
+    if not per_unit:
+        return (
+            table
+            + "SELECT a.assessment_id, l.area, SUM(l.w * l.s), SUM(l.w) "
+            + source
+            + "AND a.org_unit_id IS NULL AND l.unit = 0 GROUP BY a.assessment_id, l.area"
+        )
+    # A per-unit question's score is the mean of its units' scores, then weighted like any other.
+    return (
+        table  # noqa: S608
+        + "SELECT t.assessment_id, t.area, SUM(t.w * t.s), SUM(t.w) FROM (SELECT "
+        "a.assessment_id AS assessment_id, l.area AS area, l.w AS w, AVG(l.s) AS s "
+        + source
+        + "AND a.org_unit_id IS NOT NULL AND l.unit = 1 "
+        "GROUP BY a.assessment_id, a.question_id, l.area, l.w) t GROUP BY t.assessment_id, t.area"
+    )
+
+
+def campaign_scores(
+    structure: Structure, campaign_ids: Sequence[int]
+) -> dict[int, OrganisationScores]:
+    """Total and area scores of every submitted assessment of the campaigns, by assessment id.
+
+    Categories are left empty (see `campaign_categories`). Reads across organisations: only
+    the release (and the national-scale harness) call it.
+    """
+    table = structure.score_table()
+    if not table or not campaign_ids:
+        return {}
+    params: list[Any] = [x for row in table for x in row]
+    params += [DONT_KNOW_KEY, *campaign_ids, str(AssessmentState.SUBMITTED), False, False]
+    sums: dict[int, dict[int, list[float]]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        for per_unit in (False, True):
+            statement = _score_sql(len(table), len(campaign_ids), per_unit)
+            cursor.execute(statement, params)  # arch: sql-ok (identifiers from the models)
+            for assessment, area, weighted, weights in cursor.fetchall():
+                found = sums[assessment].setdefault(area, [0.0, 0.0])
+                found[0] += weighted
+                found[1] += weights
+    area_weights = {area.pk: area.weight for area in structure.areas}
+    result: dict[int, OrganisationScores] = {}
+    for assessment, per_area in sums.items():
+        areas = {area: w_sum / w for area, (w_sum, w) in per_area.items() if w}
+        total = weighted_mean((score, area_weights[area]) for area, score in areas.items())
+        result[assessment] = OrganisationScores(total, areas, {})
+    return result
+
+
+def campaign_categories(
+    structure: Structure, campaign_ids: Sequence[int]
+) -> dict[int, dict[int, str]]:
+    """Each submitted assessment's answer category per question with a published distribution."""
+    wanted = [q for q, node in structure.questions.items() if structure.options(node)]
+    if not wanted or not campaign_ids:
+        return {}
+    quote = connection.ops.quote_name
+    answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
+    text = "a.value" if connection.vendor == "sqlite" else "a.value::text"
+    statement = (
+        "SELECT a.assessment_id, a.question_id, " + text + ", a.not_applicable, a.dont_know "
+        "FROM " + assessment + " s JOIN " + answer + " a ON a.assessment_id = s.id "
+        "WHERE s.campaign_id IN (" + ", ".join(["%s"] * len(campaign_ids)) + ") "
+        "AND s.state = %s AND a.draft = %s AND a.org_unit_id IS NULL "
+        "AND a.question_id IN (" + ", ".join(["%s"] * len(wanted)) + ")"
+    )
+    params: list[Any] = [*campaign_ids, str(AssessmentState.SUBMITTED), False, *wanted]
+    decoded: dict[str, str | None] = {}
+    found: dict[int, dict[int, str]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)  # arch: sql-ok (identifiers from the models)
+        for assessment_id, question, raw, not_applicable, dont_know in cursor.fetchall():
+            if not_applicable:
+                found[assessment_id][question] = NOT_APPLICABLE
+            elif dont_know:
+                found[assessment_id][question] = DONT_KNOW
+            elif raw is not None:
+                if raw not in decoded:
+                    value = json.loads(raw)
+                    decoded[raw] = None if value is None else str(value)
+                if (category := decoded[raw]) is not None:
+                    found[assessment_id][question] = category
+    return found

@@ -1,0 +1,210 @@
+"""The three ways of scoring agree: the page's (baseline.scoring), in memory, in the database.
+
+A framework version with every scored question type (maturity, yes/partly/no, single choice with
+scores and a non-ASCII option id), an unscored choice, a per-unit question and a question under a
+group, answered at random with "don't know", "not applicable", drafts, gaps and per-unit answers
+that differ between units — scored on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import Any
+
+import pytest
+
+from samvirke.baseline.models import (
+    Answer,
+    Assessment,
+    AssessmentState,
+    Campaign,
+    CampaignState,
+)
+from samvirke.baseline.scoring import assessment_scores
+from samvirke.benchmarking.scores import (
+    DONT_KNOW,
+    NOT_APPLICABLE,
+    Structure,
+    campaign_categories,
+    campaign_scores,
+    score_assessments,
+)
+from samvirke.core.scoping import organisation_scope
+from samvirke.frameworks.models import Framework, FrameworkVersion, Node, NodeKind
+from samvirke.tenancy.models import Network, Organisation, OrganisationKind, OrgUnit
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped")]
+
+CHOICES = [{"id": "høj", "score": 100}, {"id": "middel", "score": 40}, {"id": "lav", "score": 0}]
+UNSCORED = [{"id": "a"}, {"id": "b"}]
+
+
+def _version() -> tuple[FrameworkVersion, list[Node]]:
+    framework = Framework.objects.create(key="mixed", publisher="Test", title={"en": "Mixed"})
+    version = FrameworkVersion.objects.create(
+        framework=framework,
+        version="1",
+        checksum="mixed",
+        licence="CC0",
+        source="test",
+        title={"en": "Mixed"},
+        scale={"min": 0, "max": 5},
+    )
+    position = iter(range(100))
+
+    def node(key: str, kind: str, parent: Node | None = None, **fields: Any) -> Node:
+        return Node.objects.create(
+            version=version,
+            key=key,
+            kind=kind,
+            parent=parent,
+            depth=0 if parent is None else parent.depth + 1,
+            position=next(position),
+            title={"en": key},
+            **fields,
+        )
+
+    first = node("A", NodeKind.AREA, weight=2)
+    second = node("B", NodeKind.AREA, weight=1)
+    group = node("B.G", NodeKind.GROUP, second)
+    question = {"kind": NodeKind.QUESTION, "allows_not_applicable": True}
+    questions = [
+        node("A.1", parent=first, question_type="maturity", weight=2, **question),
+        node("A.2", parent=first, question_type="yes_partly_no", **question),
+        node("A.3", parent=first, question_type="single_choice", options=CHOICES, **question),
+        node("A.4", parent=first, question_type="single_choice", options=UNSCORED, **question),
+        node("B.1", parent=second, question_type="maturity", answer_level="unit", **question),
+        node("B.G.1", parent=group, question_type="yes_partly_no", weight=3, **question),
+    ]
+    return version, questions
+
+
+def _value(question: Node, rng: random.Random) -> Any:
+    if question.question_type == "maturity":
+        return rng.randint(0, 5)
+    if question.question_type == "yes_partly_no":
+        return rng.choice(["yes", "partly", "no"])
+    return rng.choice([str(option["id"]) for option in question.options])
+
+
+def _answer(
+    organisation: Organisation,
+    assessment: Assessment,
+    question: Node,
+    unit: OrgUnit | None,
+    rng: random.Random,
+) -> Answer | None:
+    draw = rng.random()
+    if draw < 0.1:
+        return None  # unanswered
+    answer = Answer(
+        organisation=organisation, assessment=assessment, question=question, org_unit=unit
+    )
+    if draw < 0.2:
+        answer.dont_know = True
+    elif draw < 0.3:
+        answer.not_applicable, answer.not_applicable_reason = True, "Not ours"
+    else:
+        answer.value = _value(question, rng)
+        answer.draft = draw > 0.92
+    return answer
+
+
+@pytest.fixture
+def mixed() -> tuple[Campaign, Structure, list[Assessment]]:
+    version, questions = _version()
+    steward = Organisation.objects.create(
+        code="S", name="Steward", kind=OrganisationKind.STATE_AGENCY
+    )
+    network = Network.objects.create(code="mixed", name="Mixed", steward=steward)
+    campaign = Campaign.objects.create(
+        network=network,
+        framework_version=version,
+        title="Mixed",
+        year=2026,
+        opens_on=datetime.date(2026, 1, 1),
+        deadline=datetime.date(2026, 3, 1),
+        state=CampaignState.CLOSED,
+    )
+    rng = random.Random(20261127)
+    assessments = []
+    for n in range(24):
+        organisation = Organisation.objects.create(
+            code=f"M{n:02d}", name=f"Kommune {n}", kind=OrganisationKind.MUNICIPALITY
+        )
+        with organisation_scope(organisation.pk):
+            units = [
+                OrgUnit.objects.create(organisation=organisation, code=f"U{u}", name=f"Unit {u}")
+                for u in range(rng.randint(0, 3))
+            ]
+            state = AssessmentState.SUBMITTED if n % 8 else AssessmentState.CLOSED_UNSUBMITTED
+            assessment = Assessment.objects.create(
+                organisation=organisation, campaign=campaign, state=state
+            )
+            answers = []
+            for question in questions:
+                owners = units if question.answer_level == "unit" else [None]
+                for unit in owners:
+                    if (
+                        answer := _answer(organisation, assessment, question, unit, rng)
+                    ) is not None:
+                        answers.append(answer)
+            Answer.objects.bulk_create(answers)
+            assessments.append(assessment)
+    return campaign, Structure.of(version.pk), assessments
+
+
+def _page_scores(structure: Structure, assessment: Assessment) -> tuple[Any, dict[int, Any]]:
+    """What the organisation's own pages show: baseline.scoring over its confirmed answers."""
+    answers = list(Answer.objects.filter(assessment=assessment, draft=False))
+    triples = [
+        (
+            question,
+            next(a for a in structure.areas if a.pk == structure.area_of[q]),
+            [a for a in answers if a.question_id == q],
+        )
+        for q, question in structure.questions.items()
+    ]
+    scores = assessment_scores(structure.areas, triples)
+    return scores.total, {area: score for area, score in scores.areas.items() if score is not None}
+
+
+def test_database_scores_equal_the_pages_and_the_memory_scores(
+    mixed: tuple[Campaign, Structure, list[Assessment]],
+) -> None:
+    campaign, structure, assessments = mixed
+    in_database = campaign_scores(structure, [campaign.pk])
+    rows = Answer.objects.filter(assessment__campaign=campaign, draft=False).values_list(
+        "assessment_id", "question_id", "org_unit_id", "value", "not_applicable", "dont_know"
+    )
+    in_memory = score_assessments(structure, rows)
+    submitted = [a for a in assessments if a.state == AssessmentState.SUBMITTED]
+    assert set(in_database) <= {a.pk for a in submitted}
+    assert len(in_database) >= len(submitted) - 2  # a few may have no scored answer at all
+    for assessment in submitted:
+        total, areas = _page_scores(structure, assessment)
+        found = in_database.get(assessment.pk)
+        assert (found.total if found else None) == pytest.approx(total)
+        assert (found.areas if found else {}) == pytest.approx(areas)
+        memory = in_memory.get(assessment.pk)
+        assert (memory.total if memory else None) == pytest.approx(total)
+
+
+def test_database_categories_equal_the_memory_categories(
+    mixed: tuple[Campaign, Structure, list[Assessment]],
+) -> None:
+    campaign, structure, assessments = mixed
+    found = campaign_categories(structure, [campaign.pk])
+    rows = Answer.objects.filter(assessment__campaign=campaign, draft=False).values_list(
+        "assessment_id", "question_id", "org_unit_id", "value", "not_applicable", "dont_know"
+    )
+    published = {q for q, node in structure.questions.items() if structure.options(node)}
+    expected = {
+        assessment: {q: c for q, c in scored.categories.items() if q in published}
+        for assessment, scored in score_assessments(structure, rows).items()
+    }
+    submitted = {a.pk for a in assessments if a.state == AssessmentState.SUBMITTED}
+    assert found == {a: c for a, c in expected.items() if a in submitted and c}
+    seen = {c for categories in found.values() for c in categories.values()}
+    assert {"høj", DONT_KNOW, NOT_APPLICABLE, "yes"} <= seen
