@@ -17,7 +17,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campaign, Delegation
-from samvirke.baseline.progress import Overview, QuestionStatus, assessment_overview
+from samvirke.baseline.progress import (
+    LONG_TEXTS,
+    Overview,
+    QuestionStatus,
+    assessment_overview,
+    chains,
+)
 from samvirke.baseline.scoring import QuestionScore, answer_score, question_score
 from samvirke.benchmarking.models import Release, ReleaseGroup
 from samvirke.benchmarking.queries import everyone_means, published_releases
@@ -32,7 +38,14 @@ from samvirke.benchmarking.service import (
     release_groups,
     visible_releases,
 )
-from samvirke.frameworks.models import FrameworkVersion, Mapping, Node, localized
+from samvirke.frameworks.models import (
+    AnswerLevel,
+    FrameworkVersion,
+    Mapping,
+    Node,
+    NodeKind,
+    localized,
+)
 from samvirke.frameworks.queries import ITEM_KINDS, linked_versions
 from samvirke.tenancy.models import Organisation, OrgUnit
 
@@ -310,6 +323,7 @@ class DepartmentReport:
     others_mean: float | None
     trend: list[tuple[int, float | None]]
     recommendations: list[Recommendation]
+    areas: list[Node] = field(default_factory=list)  # the nodes above the questions, in order
 
 
 def _mean(values: list[float]) -> float | None:
@@ -333,17 +347,50 @@ def _unit_scores(overview: Overview, unit: OrgUnit) -> list[UnitQuestion]:
     return rows
 
 
-def department_report(assessment: Assessment, unit: OrgUnit) -> DepartmentReport:
-    """One unit's management report (call inside the organisation's scope)."""
-    overview = assessment_overview(assessment, texts=True)
-    questions = _unit_scores(overview, unit)
-    unit_statuses = []
-    for status in overview.questions:
-        if status.per_unit and status.answer_for(unit.pk) is not None:
-            mine = QuestionStatus(status.question, status.area, status.delegations)
-            mine.answers = [a for a in status.answers if a.org_unit_id == unit.pk]
-            unit_statuses.append(mine)
-    history = (
+#: The answer fields a unit's trend reads (as the assessment overview reads them).
+_TREND_FIELDS = (
+    "id",
+    "assessment_id",
+    "question_id",
+    "org_unit_id",
+    "value",
+    "not_applicable",
+    "dont_know",
+    "draft",
+)
+
+
+@dataclass
+class UnitsData:
+    """What every unit's report of one assessment shares, read once for all of them.
+
+    The assessment's overview (questions, answers of every unit, delegations), the nodes the
+    per-unit questions sit under, and each year's per-unit answer scores for the trends: a
+    constant number of queries however many units and years there are.
+    """
+
+    assessment: Assessment
+    overview: Overview
+    areas: list[Node]
+    years: list[tuple[int, dict[int, list[float]]]]  # (year, unit id → its answers' scores)
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> UnitsData:
+        """Read what the unit reports of the assessment share (inside its organisation's scope)."""
+        overview = assessment_overview(assessment, texts=True)
+        parents = {s.question.parent_id for s in overview.questions if s.per_unit}
+        areas = list(Node.objects.filter(pk__in=parents).order_by("position"))
+        return cls(assessment, overview, areas, _unit_years(assessment))
+
+    def trend(self, unit: OrgUnit) -> list[tuple[int, float | None]]:
+        """The unit's mean answer score per year, up to the assessment's."""
+        return [(year, _mean(units.get(unit.pk, []))) for year, units in self.years]
+
+
+def _unit_years(assessment: Assessment) -> list[tuple[int, dict[int, list[float]]]]:
+    """Per year of the network's campaigns up to the assessment's (started assessments only):
+    the scores of each unit's answers to per-unit questions under an area, in three queries."""
+    history = list(
         Assessment.objects.filter(
             organisation=assessment.organisation,
             campaign__network=assessment.campaign.network_id,
@@ -353,11 +400,54 @@ def department_report(assessment: Assessment, unit: OrgUnit) -> DepartmentReport
         .select_related("campaign")
         .order_by("campaign__year")
     )
-    trend_points = []
-    for earlier in history:
-        earlier_overview = overview if earlier.pk == assessment.pk else assessment_overview(earlier)
-        scores = [q.own for q in _unit_scores(earlier_overview, unit) if q.own is not None]
-        trend_points.append((earlier.campaign.year, _mean(scores)))
+    versions = {a.campaign.framework_version_id for a in history}
+    nodes = list(
+        Node.objects.filter(
+            version__in=versions, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
+        ).defer(*LONG_TEXTS)
+    )
+    by_id = {n.pk: n for n in nodes}
+    per_unit = {
+        question: by_id[question]
+        for question, chain in chains(nodes).items()
+        if by_id[question].answer_level == AnswerLevel.UNIT
+        and any(by_id[n].kind == NodeKind.AREA for n in chain)
+    }
+    answers = Answer.objects.filter(
+        organisation=assessment.organisation_id,
+        assessment__in=[a.pk for a in history],
+        org_unit__isnull=False,
+        question__in=list(per_unit),
+    ).only(*_TREND_FIELDS)
+    found: dict[int, dict[int, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    for answer in answers:
+        question = per_unit[answer.question_id]
+        score = answer_score(question, answer).score
+        if score is not None and answer.org_unit_id is not None:
+            found[answer.assessment_id][answer.org_unit_id].append((question.position, score))
+    # In the questions' order, as each year's overview lists them: the same sums to the last bit.
+    return [
+        (a.campaign.year, {u: [s for _p, s in sorted(pairs)] for u, pairs in found[a.pk].items()})
+        for a in history
+    ]
+
+
+def department_report(
+    assessment: Assessment, unit: OrgUnit, shared: UnitsData | None = None
+) -> DepartmentReport:
+    """One unit's management report (call inside the organisation's scope).
+
+    `shared`: what all unit reports of the assessment share, when several are made at once.
+    """
+    shared = shared if shared is not None else UnitsData.of(assessment)
+    overview = shared.overview
+    questions = _unit_scores(overview, unit)
+    unit_statuses = []
+    for status in overview.questions:
+        if status.per_unit and status.answer_for(unit.pk) is not None:
+            mine = QuestionStatus(status.question, status.area, status.delegations)
+            mine.answers = [a for a in status.answers if a.org_unit_id == unit.pk]
+            unit_statuses.append(mine)
     return DepartmentReport(
         organisation=assessment.organisation,
         unit=unit,
@@ -365,8 +455,9 @@ def department_report(assessment: Assessment, unit: OrgUnit) -> DepartmentReport
         questions=questions,
         own_mean=_mean([q.own for q in questions if q.own is not None]),
         others_mean=_mean([q.others for q in questions if q.others is not None]),
-        trend=trend_points,
+        trend=shared.trend(unit),
         recommendations=recommendations(unit_statuses, {unit.pk: unit.name}),
+        areas=shared.areas,
     )
 
 

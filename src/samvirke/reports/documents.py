@@ -395,10 +395,8 @@ def organisation_document(assessment: Assessment) -> Document:
 
 def _area_rows(report: data.DepartmentReport) -> list[tuple[str, list[Shown]]]:
     """The unit's mean and the rest's mean per area, over the per-unit questions."""
-    parents = {q.question.parent_id for q in report.questions}
-    areas = Node.objects.filter(pk__in=parents).order_by("position")
     rows = []
-    for area in areas:
+    for area in report.areas:
         mine = [q for q in report.questions if q.question.parent_id == area.pk]
         own_scores = [q.own for q in mine if q.own is not None]
         others = [q.others for q in mine if q.others is not None]
@@ -446,9 +444,15 @@ def department_summary(report: data.DepartmentReport) -> list[str]:
     return paragraphs
 
 
-def department_document(assessment: Assessment, unit: OrgUnit) -> Document:
-    """One unit's management report, as tables, charts and words."""
-    report = data.department_report(assessment, unit)
+def department_document(
+    assessment: Assessment, unit: OrgUnit, shared: data.UnitsData | None = None
+) -> Document:
+    """One unit's management report, as tables, charts and words.
+
+    `shared`: what every unit's report of the assessment shares (data.UnitsData), read once when
+    several units' reports are made together.
+    """
+    report = data.department_report(assessment, unit, shared)
     campaign, rest = assessment.campaign, _("Rest of the organisation")
     area_rows = _area_rows(report)
     trend = [(year, own(mean), None) for year, mean in report.trend]

@@ -22,7 +22,7 @@ from samvirke.baseline.models import Assessment
 from samvirke.core.scoping import organisation_scope
 from samvirke.reports.data import report_units
 from samvirke.reports.models import ReportJob, ReportKind, ReportState
-from samvirke.reports.render import Rendered, render
+from samvirke.reports.render import Rendered, render, render_departments
 from samvirke.tenancy.models import OrgUnit
 
 logger = logging.getLogger(__name__)
@@ -55,12 +55,15 @@ def departments_zip(
     units: list[OrgUnit] | None = None,
     progress: Progress | None = None,
 ) -> Rendered:
-    """Every department's report of an assessment in one zip (call inside its scope)."""
+    """Every department's report of an assessment in one zip (call inside its scope).
+
+    The reports are made together (render.render_departments): what they share is read once.
+    """
     chosen = report_units(assessment) if units is None else units
     buffer, taken = io.BytesIO(), set[str]()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for done, unit in enumerate(chosen, start=1):
-            rendered = render("department", (assessment, unit), fmt, language)
+        made = render_departments(assessment, chosen, fmt, language)
+        for done, rendered in enumerate(made, start=1):
             archive.writestr(_unique(rendered.filename, taken), rendered.content)
             if progress is not None:
                 progress(done, len(chosen))

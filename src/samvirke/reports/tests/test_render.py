@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django_scopes import scopes_disabled
 from openpyxl import load_workbook
@@ -35,6 +37,7 @@ from samvirke.frameworks.models import MappingSet, Node, NodeKind
 from samvirke.reports import data
 from samvirke.reports.documents import board_summary
 from samvirke.reports.render import FORMATS, Rendered, render, render_body
+from samvirke.reports.tasks import departments_zip
 from samvirke.tenancy.models import Organisation, OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +125,8 @@ def made(django_db_setup: None, django_db_blocker: Any) -> Iterator[Made]:
                 }
             )
         _map_to_other_framework(pop)
-        built = release_build(actor=None, campaign=pop.campaign)  # type: ignore[arg-type]
-        release = release_publish(actor=None, release=built)  # type: ignore[arg-type]
+        built = release_build(actor=None, campaign=pop.campaign)
+        release = release_publish(actor=None, release=built)
         rendered: dict[tuple[str, str, str], Rendered] = {}
         with organisation_scope(organisation.pk), translation.override("en"):
             assessment = Assessment.objects.get(organisation=organisation, campaign=pop.campaign)
@@ -456,3 +459,33 @@ def test_the_board_summary_says_the_change_since_last_year(made: Made) -> None:
         alone = board_summary(report)[0]
     assert "4.5 points higher than in 2025" in first
     assert "no total score from an earlier year" in alone
+
+
+def test_the_zip_holds_each_units_pdf_as_made_alone(made: Made) -> None:
+    """All departments at once (shared data, charts drawn in threads): one PDF per unit, with
+    the unit's name and scores, and the same text as the unit's report made on its own."""
+    with organisation_scope(made.organisation.pk):
+        rendered = departments_zip(made.assessment, "pdf", "en")
+    archive = zipfile.ZipFile(io.BytesIO(rendered.content))
+    names = archive.namelist()
+    assert len(names) == len(made.units) and all(name.endswith("-en.pdf") for name in names)
+    for unit in made.units:
+        alone = made.rendered[("department", unit.name, "pdf")]
+        assert alone.filename in names
+        text = pdf_text(Rendered(archive.read(alone.filename), alone.filename, "application/pdf"))
+        assert text == pdf_text(alone)
+        report = made.department_data[unit.name]
+        assert unit.name in text and f"{report.own_mean:.1f}" in text
+        for question in report.questions:
+            assert question.own is not None and f"{question.own:.1f}" in text
+        assert [year for year, _mean in report.trend] == [made.assessment.campaign.year]
+
+
+def test_the_zip_reads_the_same_number_of_queries_for_more_units(made: Made) -> None:
+    def queries(units: list[OrgUnit]) -> int:
+        with organisation_scope(made.organisation.pk), CaptureQueriesContext(connection) as seen:
+            departments_zip(made.assessment, "xlsx", "en", units=units)
+        return len(seen)
+
+    queries(made.units)  # the assessment's organisation and campaign are read once, then kept
+    assert queries(made.units[:1]) == queries(made.units)
