@@ -10,7 +10,9 @@
   demo history's prepared INSERT (`insert_rows`).
 - Then, timed in this process:
   (a) scoring all the answers with benchmarking.scores, as release.gather does it: the version's
-      `Structure`, then `score_assessments` over a values_list iterator of the answers;
+      `Structure`, then `campaign_scores` (the version's score table joined to the answers,
+      summed per assessment and area by the database; total and area scores by the rules of
+      docs/scoring.md);
   (b) a raw SQL `SELECT assessment_id, AVG(value) ... GROUP BY assessment_id` over the same
       answers (the JSON number cast to a float for SQLite and PostgreSQL), the floor any
       scoring in the database could reach; the ratio (a)/(b) is the figure (target <= 3);
@@ -31,9 +33,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
-from prepare import say
+from prepare import Login, say
 from samvirke.accounts.models import User
 from samvirke.baseline.models import (
     Answer,
@@ -45,7 +46,7 @@ from samvirke.baseline.models import (
     CampaignState,
 )
 from samvirke.benchmarking.release import release_build, release_publish
-from samvirke.benchmarking.scores import Structure, score_assessments
+from samvirke.benchmarking.scores import Structure, campaign_scores
 from samvirke.core.scoping import organisation_scope
 from samvirke.demo.history_seed import ANSWER_COLUMNS, insert_rows
 from samvirke.frameworks.models import AnswerLevel, FrameworkVersion, Node, NodeKind
@@ -67,6 +68,12 @@ NATIONAL_ORGANISATIONS = 1000
 NATIONAL_YEARS = 5
 NETWORK = "perf-national"
 COORDINATOR = f"netkoord.{NETWORK}"
+#: The security coordinator of one national organisation (the 500th, or the last of fewer), to
+#: time its benchmark page.
+MEMBER, MEMBER_NUMBER = "koord.nat-0500", 500
+_member_code: list[str] = []  # the member's code, once written
+#: The password of the two national logins (a throwaway installation).
+PASSWORD = "perf-national-Samvirke-2026"
 FIRST_YEAR = 2021
 QUESTIONS = 300
 #: Regions by share of the organisations (per mille); the first holds a single organisation.
@@ -116,7 +123,7 @@ class NationalResult:
             f"{self.years} years = {self.answers:,} answers, written in {self.write_seconds} s "
             "(bulk, each organisation in its own scope).",
             f"Scoring all {self.answers:,} answers (benchmarking.scores: Structure + "
-            f"score_assessments over a values_list iterator): {self.scoring_seconds} s for "
+            f"campaign_scores, total and area scores): {self.scoring_seconds} s for "
             f"{self.scored_assessments} assessments; raw SQL AVG ... GROUP BY over the same "
             f"answers: {self.sql_seconds} s ({self.sql_assessments} assessments); ratio "
             f"{self.ratio} ({verdict} {MAX_RATIO:g}x). Best of {REPEATS} runs each.",
@@ -198,10 +205,17 @@ def _organisations(count: int) -> tuple[Network, list[Organisation], list[int]]:
         [NetworkMembership(network=network, organisation=o, joined_on=JOINED) for o in members],
         batch_size=500,
     )
-    coordinator = User.objects.create_user(username=COORDINATOR, password=None)
+    coordinator = User.objects.create_user(username=COORDINATOR, password=PASSWORD)
     with organisation_scope(steward.pk):
         Membership.objects.create(
             organisation=steward, user=coordinator, role=Role.NETWORK_COORDINATOR
+        )
+    member = members[min(MEMBER_NUMBER, len(members)) - 1]
+    _member_code.append(member.code)
+    security = User.objects.create_user(username=MEMBER, password=PASSWORD)
+    with organisation_scope(member.pk):
+        Membership.objects.create(
+            organisation=member, user=security, role=Role.SECURITY_COORDINATOR
         )
     return network, members, region_of
 
@@ -314,21 +328,8 @@ def national_dataset(organisations: int, years: int) -> National:
 def _score(national: National) -> tuple[float, int]:
     """(a) Scoring every answer as release.gather does; seconds and assessments scored."""
     started = time.perf_counter()
-    with scopes_disabled():
-        structure = Structure.of(national.version.pk)
-        rows = (
-            Answer.objects.filter(assessment__campaign__in=national.campaigns, draft=False)
-            .values_list(
-                "assessment_id",
-                "question_id",
-                "org_unit_id",
-                "value",
-                "not_applicable",
-                "dont_know",
-            )
-            .iterator(chunk_size=20_000)
-        )
-        scored = score_assessments(structure, rows)
+    structure = Structure.of(national.version.pk)
+    scored = campaign_scores(structure, [c.pk for c in national.campaigns])
     return time.perf_counter() - started, len(scored)
 
 
@@ -365,17 +366,30 @@ def _sql(national: National) -> tuple[float, int]:
 
 
 def _release(national: National) -> tuple[float, dict[str, Any], bool]:
-    """(c) Build and audit the last campaign's release, then publish it."""
+    """(c) Build and audit the last campaign's release, then publish it; then build and publish
+    the earlier years' releases (untimed) so the benchmark pages show five years."""
     campaign = national.campaigns[-1]
     started = time.perf_counter()
     release = release_build(actor=None, campaign=campaign)
     seconds = time.perf_counter() - started
     published = False
+    coordinator = User.objects.get(username=COORDINATOR)
     if not release.summary.get("pinned"):
-        coordinator = User.objects.get(username=COORDINATOR)
         release_publish(actor=coordinator, release=release)
         published = True
+    for earlier in national.campaigns[:-1]:
+        built = release_build(actor=None, campaign=earlier)
+        if not built.summary.get("pinned"):
+            release_publish(actor=coordinator, release=built)
     return seconds, dict(release.summary), published
+
+
+def logins() -> list[Login]:
+    """The national network's coordinator and one member's security coordinator."""
+    return [
+        Login(COORDINATOR, PASSWORD, "NAT-0000", Role.NETWORK_COORDINATOR),
+        Login(MEMBER, PASSWORD, _member_code[-1], Role.SECURITY_COORDINATOR),
+    ]
 
 
 def measure(

@@ -36,20 +36,26 @@ NETWORKS = ("kl-kommuner", "no-kommuner")
 PAGE_SIZE_PARAMETERS = ("page_size", "limit")
 #: Issue 5: an assessment page renders in at most this many queries, whatever its size.
 MAX_ASSESSMENT_QUERIES = 15
-#: Issue 6: the benchmark pages by URL name, the (user, network) they are timed for, and more
-#: viewers whose query counts must be the same (other networks, larger releases).
-BENCHMARK_PAGES: tuple[
-    tuple[str, tuple[str, str | None], tuple[tuple[str, str | None], ...]], ...
-] = (
+#: Issue 6: the benchmark pages by URL name and their viewers as (user, network): all must
+#: give the same query count (other networks, larger releases, more years); those marked True
+#: are timed over HTTP as well. The national ones exist unless --no-national.
+BENCHMARK_PAGES: tuple[tuple[str, tuple[tuple[str, str | None, bool], ...]], ...] = (
     (
         "benchmarking:benchmark",
-        (COORDINATOR, None),
-        (("koord.0301", None), ("koord.751", None)),
+        (
+            (COORDINATOR, None, True),
+            ("koord.0301", None, False),
+            ("koord.751", None, False),
+            ("koord.nat-0500", None, True),
+        ),
     ),
     (
         "benchmarking:network_benchmark",
-        ("netkoord.kl-kommuner", "kl-kommuner"),
-        (("netkoord.no-kommuner", "no-kommuner"), ("netkoord.perf-national", "perf-national")),
+        (
+            ("netkoord.kl-kommuner", "kl-kommuner", True),
+            ("netkoord.no-kommuner", "no-kommuner", False),
+            ("netkoord.perf-national", "perf-national", True),
+        ),
     ),
 )
 
@@ -290,9 +296,9 @@ def _assessment_pages(sizes: list[Any], notes: list[str]) -> tuple[list[Page], d
 
 
 def _benchmark_pages(notes: list[str]) -> tuple[list[Page], dict[str, Any]]:
-    """The benchmark pages by URL name, where they exist: timed for koord.101 and
-    netkoord.kl-kommuner; their queries counted for a second (larger) viewer as well, which
-    must give the same count (issue 6: a constant number of queries)."""
+    """The benchmark pages by URL name, where they exist: their queries counted for every viewer
+    of BENCHMARK_PAGES, which must give the same count (issue 6: a constant number of queries),
+    and the marked viewers' pages timed."""
     from django.urls import NoReverseMatch, reverse
 
     from query_counts import QueryCountError, client_for, count_queries, network_id
@@ -301,10 +307,9 @@ def _benchmark_pages(notes: list[str]) -> tuple[list[Page], dict[str, Any]]:
 
     pages: list[Page] = []
     found: dict[str, Any] = {}
-    for name, timed, others in BENCHMARK_PAGES:
-        viewers = [timed, *others]
+    for name, viewers in BENCHMARK_PAGES:
         counts: dict[str, int | str] = {}
-        for username, network in viewers:
+        for username, network, timed in viewers:
             if not User.objects.filter(username=username).exists() or (
                 network and not Network.objects.filter(code=network).exists()
             ):
@@ -320,7 +325,7 @@ def _benchmark_pages(notes: list[str]) -> tuple[list[Page], dict[str, Any]]:
             except QueryCountError as error:
                 counts[username] = str(error)
                 continue
-            if (username, network) == timed:
+            if timed:
                 pages.append(Page(f"GET {name} ({path}), {username}", name, path, username))
         if not counts:
             notes.append(f"Benchmark page {name}: not present.")
@@ -521,6 +526,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             national_figures = national.as_dict(
                 national.measure(args.national_orgs, args.national_years)
             )
+            logins = [*logins, *national.logins()]
+        reports_figures = None
+        if not args.no_history:  # the reports need the demo's published releases
+            import reports
+
+            reports_figures = reports.measure()
+            notes.extend(reports_figures["notes"])
         measured = _measure(logins, notes, args, extra)
         machine = results.machine_info(server.WORKERS, load_at_start)
     if load_at_start > (os.cpu_count() or 1) / 2:
@@ -534,6 +546,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "frameworks_load": asdict(frameworks),
         "campaign_open_1000": asdict(opening) if opening is not None else None,
         "national": national_figures,
+        "reports": reports_figures,
         "notes": notes,
     }
 
