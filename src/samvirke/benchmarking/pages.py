@@ -26,7 +26,13 @@ from samvirke.baseline.models import (
 )
 from samvirke.baseline.progress import assessment_overview
 from samvirke.benchmarking import charts, queries, service
-from samvirke.benchmarking.models import CustomPartition, PartitionKind, Release, ReleaseGroup
+from samvirke.benchmarking.models import (
+    CustomPartition,
+    PartitionKind,
+    Release,
+    ReleaseGroup,
+    ReleaseState,
+)
 from samvirke.benchmarking.rules import TOTAL, area_statistic, question_statistic
 from samvirke.benchmarking.scores import DONT_KNOW, NOT_APPLICABLE, Structure
 from samvirke.benchmarking.service import CellValue, Published
@@ -151,6 +157,14 @@ class AreaDistributions:
 
 
 @dataclass
+class ShareArea:
+    """An area with answer distributions: the page links to them, read on demand."""
+
+    id: int
+    label: str
+
+
+@dataclass
 class TrendRow:
     """One year: the own total and the published mean of everyone."""
 
@@ -167,8 +181,10 @@ class OrganisationBenchmark:
     groups: list[GroupColumn]
     rows: list[ScoreRow]
     trend: list[TrendRow]
-    areas: list[AreaDistributions]
+    share_areas: list[ShareArea]
     has_own: bool
+    #: Every area's distributions: filled for the export only (the page reads one area at a time).
+    areas: list[AreaDistributions] = field(default_factory=list)
     charts: dict[str, Chart] = field(default_factory=dict)
 
 
@@ -188,25 +204,37 @@ def option_label(question: Node, option: str) -> str:
     return option
 
 
+def _shared_questions(structure: Structure, area_id: int | None = None) -> list[Node]:
+    """The questions with answer distributions, in document order (of one area, if given)."""
+    return [
+        question
+        for question in structure.questions.values()
+        if structure.options(question)
+        and (area_id is None or structure.area_of[question.pk] == area_id)
+    ]
+
+
+def _share_statistics(structure: Structure, questions: Iterable[Node]) -> list[str]:
+    return [question_statistic(q.pk, o) for q in questions for o in structure.options(q)]
+
+
 def _distributions(
     structure: Structure,
-    groups: list[GroupColumn],
+    groups: list[ReleaseGroup],
     cells: dict[queries.CellKey, CellValue],
     categories: dict[int, str],
+    area_id: int | None = None,
 ) -> list[AreaDistributions]:
     by_area: dict[int, list[Distribution]] = {area.pk: [] for area in structure.areas}
-    for question in structure.questions.values():
+    for question in _shared_questions(structure, area_id):
         options = structure.options(question)
-        if not options:
-            continue
         rows: list[tuple[str, list[Shown] | None]] = []
-        for column in groups:
+        for group in groups:
             shares = [
-                service.cell(cells, question_statistic(question.pk, o), column.group)
-                for o in options
+                service.cell(cells, question_statistic(question.pk, o), group) for o in options
             ]
             shown = [published(s) for s in shares]
-            rows.append((column.label, None if all(s.hidden for s in shown) else shown))
+            rows.append((group_label(group), None if all(s.hidden for s in shown) else shown))
         mine = categories.get(question.pk)
         by_area[structure.area_of[question.pk]].append(
             Distribution(
@@ -230,10 +258,16 @@ def _own_groups(organisation: Organisation, release: Release) -> list[ReleaseGro
     return mine or [g for g in groups if g.partition == PartitionKind.EVERYONE]
 
 
-def organisation_benchmark(organisation: Organisation, release: Release) -> OrganisationBenchmark:
-    """The organisation's benchmark of one published release, in eight queries."""
+def organisation_benchmark(
+    organisation: Organisation, release: Release, *, distributions: bool = False
+) -> OrganisationBenchmark:
+    """The organisation's benchmark of one published release, in seven queries whatever the
+    number of years, groups and questions. The answer shares of every question are read only
+    with `distributions` (the export); the page reads them one area at a time (`area_shares`)."""
     groups = _own_groups(organisation, release)
-    cells = queries.release_cells_for(release, group_ids=[g.pk for g in groups])
+    cells = queries.release_cells_for(
+        release, group_ids=[g.pk for g in groups], scores_only=not distributions
+    )
     version = release.campaign.framework_version_id
     results, structures = service.own_results(organisation, release.network_id, [version])
     structure = structures[version]
@@ -261,11 +295,53 @@ def organisation_benchmark(organisation: Organisation, release: Release) -> Orga
         groups=columns,
         rows=rows,
         trend=_trend(results, release.network_id),
-        areas=_distributions(structure, columns, cells, mine.categories if mine else {}),
+        share_areas=[
+            ShareArea(area.pk, area_label(area))
+            for area in structure.areas
+            if _shared_questions(structure, area.pk)
+        ],
         has_own=mine is not None,
     )
+    if distributions:
+        data.areas = _distributions(structure, groups, cells, mine.categories if mine else {})
     data.charts = {"scores": _scores_chart(data), "trend": _trend_chart(data.trend)}
     return data
+
+
+@dataclass
+class AreaShares:
+    """The answer shares of one area's questions in one release, for the organisation's groups."""
+
+    release: Release
+    area: ShareArea
+    questions: list[Distribution]
+
+
+def area_shares(organisation: Organisation, release: Release, area_id: int) -> AreaShares | None:
+    """One area's answer distributions; None when the release's framework version has no such
+    area, or the area has no distributions. Four queries whatever the number of releases,
+    groups, areas and questions."""
+    if release.state != ReleaseState.PUBLISHED:
+        return None
+    version = release.campaign.framework_version_id
+    structure = Structure.of(version)
+    area = next((a for a in structure.areas if a.pk == area_id), None)
+    questions = _shared_questions(structure, area_id)
+    if area is None or not questions:
+        return None
+    groups = _own_groups(organisation, release)
+    cells = service.release_cells(
+        release,
+        group_ids=[g.pk for g in groups],
+        statistics=_share_statistics(structure, questions),
+    )
+    categories = service.own_categories(
+        organisation, release.campaign_id, structure, [q.pk for q in questions]
+    )
+    found = _distributions(structure, groups, cells, categories, area_id)
+    return AreaShares(
+        release, ShareArea(area.pk, area_label(area)), found[0].questions if found else []
+    )
 
 
 def _trend(results: list[service.OwnResult], network: int) -> list[TrendRow]:
@@ -462,21 +538,25 @@ class NetworkBenchmark:
 
 
 def participation(campaign: Campaign) -> tuple[list[tuple[str, int]], list[str]]:
-    """Counts by state of the campaign's participants (no answers) and who submitted."""
-    participants = CampaignParticipant.objects.filter(campaign=campaign).values_list(
-        "organisation_id", flat=True
+    """Counts by state of the campaign's participants (no answers) and who submitted, in two
+    queries whatever the number of participants and submissions."""
+    participants = dict(
+        CampaignParticipant.objects.filter(campaign=campaign).values_list(
+            "organisation_id", "organisation__name"
+        )
     )
     states = Assessment.participation.states_of(campaign)
     counts = dict.fromkeys(AssessmentState.values, 0)
-    invited = 0
     for organisation in participants:
-        invited += 1
         counts[states.get(organisation, {}).get("state", AssessmentState.NOT_STARTED)] += 1
-    submitted = [o for o, s in states.items() if s["state"] == AssessmentState.SUBMITTED]
-    names = Organisation.objects.filter(pk__in=submitted).order_by("name")
-    rows = [(_("Taking part"), invited)]
+    submitted = sorted(
+        participants[o]
+        for o, s in states.items()
+        if s["state"] == AssessmentState.SUBMITTED and o in participants
+    )
+    rows = [(_("Taking part"), len(participants))]
     rows += [(str(label), counts[value]) for value, label in AssessmentState.choices]
-    return rows, list(names.values_list("name", flat=True))
+    return rows, submitted
 
 
 def _partition_titles(network: Network) -> dict[str, str]:
@@ -543,15 +623,13 @@ def _fill_release(data: NetworkBenchmark, release: Release) -> None:
     # Lowest published mean first; areas whose mean is not shown go last.
     data.weakest = sorted(weakest, key=lambda row: (row[1].value is None, row[1].value or 0.0))
     data.charts["weakest"] = _weakest_chart(data.weakest)
-    shared = service.shared_results(release, coordinator=True)
-    names = dict(Organisation.objects.filter(pk__in=list(shared)).values_list("pk", "name"))
     data.shared = [
         SharedResult(
-            names.get(organisation, ""),
-            own(scores.get(TOTAL)),
-            [own(scores.get(area_statistic(a.pk))) for a in areas],
+            result.name,
+            own(result.scores.get(TOTAL)),
+            [own(result.scores.get(area_statistic(a.pk))) for a in areas],
         )
-        for organisation, scores in sorted(shared.items(), key=lambda i: names.get(i[0], ""))
+        for result in service.shared_named_results(release, coordinator=True).values()
     ]
 
 

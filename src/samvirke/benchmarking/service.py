@@ -99,15 +99,22 @@ def cell_value(
 
 
 def release_cells(
-    release: Release, *, group_ids: Iterable[int] | None = None, scores_only: bool = False
+    release: Release,
+    *,
+    group_ids: Iterable[int] | None = None,
+    scores_only: bool = False,
+    statistics: Iterable[str] | None = None,
 ) -> dict[tuple[int, str], CellValue]:
     """A release's cells, (group id, statistic) → published number or HIDDEN, in one query;
-    optionally only some groups' cells, or only the score cells (total and areas)."""
+    optionally only some groups' cells, only the score cells (total and areas), or only the
+    named statistics (e.g. the answer shares of one area's questions)."""
     rows = ReleaseCell.objects.filter(release=release)
     if group_ids is not None:
         rows = rows.filter(group__in=list(group_ids))
     if scores_only:
         rows = rows.filter(Q(statistic=TOTAL) | Q(statistic__startswith="area:"))
+    if statistics is not None:
+        rows = rows.filter(statistic__in=list(statistics))
     return {
         (group, statistic): cell_value(hidden, value, grid, n, (p25, p50, p75))
         for group, statistic, hidden, value, grid, n, p25, p50, p75 in rows.values_list(
@@ -166,8 +173,9 @@ def own_results(
         [a.campaign.framework_version_id for a in chosen] + list(extra_versions)
     )
     rows: dict[int, list[Any]] = defaultdict(list)
+    # The same assessments as a subquery: one query even for an organisation with none.
     answers = Answer.objects.filter(
-        organisation=organisation, assessment__in=[a.pk for a in chosen], draft=False
+        organisation=organisation, assessment__in=assessments.values("pk"), draft=False
     ).values_list(
         "assessment_id", "question_id", "org_unit_id", "value", "not_applicable", "dont_know"
     )
@@ -193,11 +201,47 @@ def own_scores(organisation: Organisation, network: Network | None = None) -> li
     return own_results(organisation, network)[0]
 
 
+def own_categories(
+    organisation: Organisation,
+    campaign: Campaign | int,
+    structure: Structure,
+    questions: Iterable[int],
+) -> dict[int, str]:
+    """The organisation's own answer category (as in the answer shares) of some questions of one
+    campaign, from its confirmed answers; one query, read in its own scope (the caller's)."""
+    rows = (
+        Answer.objects.filter(
+            organisation=organisation,
+            assessment__campaign=campaign,
+            question__in=list(questions),
+            org_unit__isnull=True,
+            draft=False,
+        )
+        .exclude(assessment__state=AssessmentState.NOT_STARTED)
+        .values_list(
+            "assessment_id", "question_id", "org_unit_id", "value", "not_applicable", "dont_know"
+        )
+    )
+    found: dict[int, str] = {}
+    for scored in score_assessments(structure, rows).values():
+        found.update(scored.categories)
+    return found
+
+
 # --- opt-in sharing --------------------------------------------------------------------------
 
 
-def shared_results(release: Release, *, coordinator: bool) -> dict[int, dict[str, float]]:
-    """Named results of the organisations that opted in to share them with this viewer.
+@dataclass
+class SharedResult:
+    """An organisation's named result, shared by its own choice: its name and exact scores."""
+
+    name: str
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def shared_named_results(release: Release, *, coordinator: bool) -> dict[int, SharedResult]:
+    """Named results of the organisations that opted in to share them with this viewer, by
+    organisation id, in one query whatever their number (none included).
 
     An organisation that shares with all members is shown to every member and the coordinator;
     one that shares with the coordinator only, to the coordinator. These organisations were
@@ -205,18 +249,25 @@ def shared_results(release: Release, *, coordinator: bool) -> dict[int, dict[str
     """
     audiences = [SharingAudience.MEMBERS] + ([SharingAudience.COORDINATOR] if coordinator else [])
     with scopes_disabled():  # consents of many organisations: this app's read across them
-        consenting = list(
-            SharingConsent.objects.filter(
-                campaign=release.campaign_id, withdrawn_at__isnull=True, audience__in=audiences
-            ).values_list("organisation_id", flat=True)
-        )
-    scores = ReleaseScore.objects.filter(
-        release=release, organisation__in=consenting, known=True
-    ).values_list("organisation_id", "statistic", "score")
-    found: dict[int, dict[str, float]] = defaultdict(dict)
-    for organisation, statistic, score in scores:
-        found[organisation][statistic] = score
-    return dict(found)
+        consenting = SharingConsent.objects.filter(
+            campaign=release.campaign_id, withdrawn_at__isnull=True, audience__in=audiences
+        ).values("organisation_id")
+    scores = (
+        ReleaseScore.objects.filter(release=release, organisation__in=consenting, known=True)
+        .order_by("organisation__name", "organisation_id")
+        .values_list("organisation_id", "organisation__name", "statistic", "score")
+    )
+    found: dict[int, SharedResult] = {}
+    for organisation, name, statistic, score in scores:
+        found.setdefault(organisation, SharedResult(name)).scores[statistic] = score
+    return found
+
+
+def shared_results(release: Release, *, coordinator: bool) -> dict[int, dict[str, float]]:
+    """Scores of the organisations that opted in to share them with this viewer, by organisation
+    id (see `shared_named_results`)."""
+    named = shared_named_results(release, coordinator=coordinator)
+    return {organisation: result.scores for organisation, result in named.items()}
 
 
 def response_count(campaign: Campaign, policy_round: int = 5) -> int:

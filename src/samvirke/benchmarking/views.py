@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from samvirke.benchmarking import pages, service
 from samvirke.benchmarking.models import Release
@@ -53,8 +54,29 @@ def benchmark_export(request: OrgRequest, release_id: str, fmt: str) -> HttpResp
         raise Http404
     release = _chosen_release(list(service.visible_releases(organisation)), release_id)
     assert release is not None
-    export = pages.OrganisationBenchmarkExport(pages.organisation_benchmark(organisation, release))
+    data = pages.organisation_benchmark(organisation, release, distributions=True)
+    export = pages.OrganisationBenchmarkExport(data)
     return render_xlsx(export) if fmt == "xlsx" else render_csv(export)
+
+
+@permission_required(Perm.BENCHMARK_VIEW)
+def benchmark_area_shares(request: OrgRequest, release_id: str, area_id: str) -> HttpResponse:
+    """One area's answer shares of a visible release: the fragment an area of the benchmark page
+    opens through HTMX, or a whole page without JavaScript. Unknown and foreign releases and
+    areas of another framework version are all simply not found."""
+    organisation = active_organisation(request)
+    release = service.visible_releases(organisation).filter(pk=parse_id(release_id)).first()
+    if release is None:
+        raise Http404
+    data = pages.area_shares(organisation, release, parse_id(area_id))
+    if data is None:
+        raise Http404
+    context = {"release": release, "data": data, "marker": pages.MARKER}
+    fragment = bool(getattr(request, "htmx", False))
+    template = "partials/area_shares.html" if fragment else "area_shares.html"
+    response = render(request, f"benchmarking/{template}", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _stewarded(request: OrgRequest) -> list[Network]:

@@ -1,5 +1,6 @@
-"""The benchmark pages in a real browser: the charts are drawn, and the organisation's page and
-the coordinator's network page pass axe-core (no serious or critical violations) in Danish,
+"""The benchmark pages in a real browser: the charts are drawn, an area's answer shares open in
+place (HTMX) and on a page of their own (without JavaScript), and the organisation's page and the
+coordinator's network page pass axe-core (no serious or critical violations) in Danish,
 Norwegian and English."""
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def charts_drawn(session: BrowserSession, count: int) -> None:
     assert page.locator(".benchmark-chart svg").count() == count
 
 
+def open_area_shares(session: BrowserSession) -> None:
+    """Open the first area of "Answers per question": its tables are fetched into it."""
+    page = session.page
+    area = page.locator("details[hx-get]").first
+    with page.expect_response(lambda r: "/shares/" in r.url and r.status == 200):
+        area.locator("summary").click()
+    area.locator(".details-text table").first.wait_for()
+    assert area.locator(".details-text table caption").count() > 0
+    assert area.evaluate("element => element.open")
+
+
 def test_benchmark_pages_in_three_languages(
     browser_session: BrowserSession, released: Released
 ) -> None:
@@ -71,7 +83,17 @@ def test_benchmark_pages_in_three_languages(
                 visit(session, path or f"/benchmarks/?release_id={older}")
                 if count:
                     charts_drawn(session, count)
+                if label.startswith("benchmark"):
+                    open_area_shares(session)
                 check_page(session, label, language)
+                if label == "benchmark":
+                    # The same shares as the page of their own that the area's link opens
+                    # without JavaScript.
+                    shares = session.page.locator("details[hx-get]").first.get_attribute("hx-get")
+                    assert shares is not None
+                    visit(session, shares)
+                    session.page.locator("main table").first.wait_for()
+                    check_page(session, "area shares", language)
         choose_language(session, "da")
         logout_through_header(session)
     assert not errors, errors

@@ -1,8 +1,10 @@
-"""The organisation's benchmark page, its export, and the coordinator's network page.
+"""The organisation's benchmark page, its answer shares per area, its export, and the
+coordinator's network page.
 
 Two populations are built and released once for the module (in one transaction rolled back
-afterwards): a DK-like network of 98 organisations over two years, and a small network of 15
-over one year with fewer areas. Each page runs the same number of queries for both.
+afterwards): a DK-like network of 98 organisations over three years, and a small network of 15
+over one year with fewer areas. Each page, and an area's shares, runs the same number of queries
+for both.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from samvirke.benchmarking.models import (
     SharingAudience,
     SharingConsent,
 )
-from samvirke.benchmarking.pages import BANDS, MARKER, organisation_benchmark
+from samvirke.benchmarking.pages import BANDS, MARKER, option_label, organisation_benchmark
 from samvirke.benchmarking.release import release_build, release_publish
 from samvirke.benchmarking.testing import DK_LIKE, Population, Spec, population, small_version
 from samvirke.core.scoping import organisation_scope
@@ -190,9 +192,119 @@ def test_the_page_shows_own_scores_against_the_groups_means(
     assert 'data-vega-spec="chart-scores"' in html and 'data-vega-spec="chart-trend"' in html
     assert "vendor/vega/vega-embed.min.js" in html
     assert "Answers per question" in html and "<details" in html
+    # The answer shares are read one area at a time: a link (and an HTMX request) per area.
+    for area in large.pop.areas:
+        url = shares_url(release, area.pk)
+        assert f'hx-get="{url}"' in html and f'<a href="{url}">' in html
+    assert 'hx-trigger="toggle once"' in html
+    question = large.pop.questions[0]
+    assert f"question:{question.pk}" not in html and question.key not in html
     # Three years of own totals and of everyone's means.
     for year in (2024, 2025, 2026):
         assert f'<th scope="row">{year}</th>' in html
+
+
+def shares_url(release: Release, area_id: int | str) -> str:
+    return f"/benchmarks/{release.pk}/areas/{area_id}/shares/"
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_an_areas_shares_come_from_the_release(client: Client, large: Released) -> None:
+    organisation = large.pop.organisations[3]
+    release = large.releases[-1]
+    area = large.pop.areas[1]
+    login(client, large.viewer)
+    fragment = client.get(shares_url(release, area.pk), headers=HTMX)
+    assert fragment.status_code == 200
+    assert fragment["Vary"].count("HX-Request") == 1
+    html = fragment.content.decode()
+    assert "<html" not in html and "<h1" not in html
+    mine = [g for g in service.release_groups(release) if organisation.code in g.members]
+    cells = service.release_cells(release)
+    in_area = [q for q in large.pop.questions if q.parent_id == area.pk]
+    others = [q for q in large.pop.questions if q.parent_id != area.pk]
+    assert in_area and others
+    assert html.count("<table") == len(in_area)
+    shown = hidden = 0
+    for question in in_area:
+        assert f"<caption>{question.key} " in html
+        for option in ("0", "5", "dont_know"):
+            for group in mine:
+                cell = service.cell(cells, f"question:{question.pk}:{option}", group)
+                if isinstance(cell, service.Published):
+                    shown += 1
+                    assert f"<td>{cell.value:.0f} %</td>" in html or (
+                        f"<td>{cell.value:.1f} %</td>" in html
+                    )
+                else:
+                    hidden += 1
+    assert shown, "some shares are published"
+    assert not any(f"<caption>{q.key} " in html for q in others)
+    # The organisation's own answer is marked; it is its own, exact.
+    with organisation_scope(organisation.pk):
+        answer = Answer.objects.get(
+            organisation=organisation,
+            assessment__campaign=release.campaign,
+            question=in_area[0],
+        )
+    assert f"Your answer: {option_label(in_area[0], str(answer.value))}" in html
+    # Without JavaScript the link opens a page of its own with the same tables.
+    page_html = page(client, large.viewer, shares_url(release, area.pk))
+    assert "<h1>" in page_html and f"?release_id={release.pk}" in page_html
+    assert page_html.count("<table") == len(in_area)
+    for hidden_word in ("R1", "R2", "R13", "reason"):
+        assert f">{hidden_word}<" not in html
+
+
+def test_an_older_release_has_its_own_areas(client: Client, large: Released) -> None:
+    older = large.releases[0]
+    areas = queries.structures([older.campaign.framework_version_id])[
+        older.campaign.framework_version_id
+    ].areas
+    html = page(client, large.viewer, "/benchmarks/", release_id=older.pk)
+    assert all(shares_url(older, a.pk) in html for a in areas)
+    assert page(client, large.viewer, shares_url(older, areas[0].pk))
+
+
+def test_unknown_or_foreign_areas_and_releases_are_not_found(
+    client: Client, released: Both
+) -> None:
+    large, small = released.large, released.small
+    latest, older = large.releases[-1], large.releases[0]
+    area = large.pop.areas[0]
+    login(client, large.viewer)
+    wrong = [
+        shares_url(latest, 999_999),  # no such node
+        shares_url(latest, large.pop.questions[0].pk),  # a question, not an area
+        shares_url(older, area.pk),  # an area of another framework version
+        shares_url(latest, small.pop.areas[0].pk),  # an area of another network's version
+        shares_url(small.releases[0], small.pop.areas[0].pk),  # another network's release
+        shares_url(small.releases[0], area.pk),
+        f"/benchmarks/999999/areas/{area.pk}/shares/",
+        f"/benchmarks/abc/areas/{area.pk}/shares/",
+        f"/benchmarks/{latest.pk}/areas/-1/shares/",
+        f"/benchmarks/{latest.pk}/areas/1.5/shares/",
+        f"/benchmarks/{latest.pk}/areas/{'9' * 30}/shares/",
+    ]
+    bodies = set()
+    for path in wrong:
+        for headers in ({}, HTMX):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 404, (path, response.status_code)
+            bodies.add(_refusal(response.content.decode(), path))
+    assert len(bodies) == 1, "every refusal looks the same"
+    login(client, small.viewer)
+    assert client.get(shares_url(latest, area.pk)).status_code == 404
+    login(client, large.coordinator)  # a network coordinator without BENCHMARK_VIEW
+    assert client.get(shares_url(latest, area.pk)).status_code == 403
+
+
+def _refusal(html: str, path: str) -> str:
+    """A refusal page without what differs per request: its CSRF token and its own path."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    return html.replace(path, "PATH")
 
 
 def test_hidden_cells_show_only_the_marker(client: Client, released: Both) -> None:
@@ -205,6 +317,8 @@ def test_hidden_cells_show_only_the_marker(client: Client, released: Both) -> No
     assert hidden, "the small population hides some of its groups"
     html = page(client, small.viewer, "/benchmarks/")
     assert str(MARKER) in html
+    shares = page(client, small.viewer, shares_url(release, small.pop.areas[0].pk))
+    assert f'<span class="benchmark-hidden">{MARKER}</span>' in shares
     with organisation_scope(organisation.pk):
         data = organisation_benchmark(organisation, release)
     for column in data.groups:
@@ -324,33 +438,91 @@ def test_the_network_page_is_only_for_its_coordinators(client: Client, released:
 # --- constant query counts -------------------------------------------------------------------
 
 
-def _count(client: Client, user: User, path: str) -> int:
+def _count(client: Client, user: User, path: str, headers: dict[str, str] | None = None) -> int:
     login(client, user)
-    client.get(path)  # warm caches (content types, translations)
+    client.get(path, headers=headers)  # warm caches (content types, translations)
     with CaptureQueriesContext(connection) as queries_run:
-        assert client.get(path).status_code == 200
+        assert client.get(path, headers=headers).status_code == 200
     return len(queries_run)
 
 
 def test_constant_query_counts(
     client: Client, released: Both, django_assert_max_num_queries: Any, capsys: Any
 ) -> None:
+    """The organisation's page, an area's shares (fragment and page) and the network page run
+    the same queries for 3 releases of 98 organisations as for 1 release of 15."""
     counts = {}
     for name, group in (("large", released.large), ("small", released.small)):
         network = f"/benchmarks/networks/{group.pop.network.pk}/"
+        shares = shares_url(group.releases[-1], group.pop.areas[0].pk)
         counts[name] = (
             _count(client, group.viewer, "/benchmarks/"),
+            _count(client, group.viewer, shares, HTMX),
+            _count(client, group.viewer, shares),
             _count(client, group.coordinator, network),
         )
-        login(client, group.viewer)
-        with django_assert_max_num_queries(MAX_QUERIES):
-            client.get("/benchmarks/")
-        login(client, group.coordinator)
-        with django_assert_max_num_queries(MAX_QUERIES):
-            client.get(network)
+        for user, path in (
+            (group.viewer, "/benchmarks/"),
+            (group.viewer, shares),
+            (group.coordinator, network),
+        ):
+            login(client, user)
+            with django_assert_max_num_queries(MAX_QUERIES):
+                client.get(path)
     assert counts["large"] == counts["small"], counts
+    # Older releases: the same again.
+    large = released.large
+    older = (
+        _count(client, large.viewer, f"/benchmarks/?release_id={large.releases[0].pk}"),
+        _count(
+            client, large.viewer, shares_url(large.releases[0], _areas(large.releases[0])[0]), HTMX
+        ),
+    )
+    assert older == counts["large"][:2], (older, counts)
     with capsys.disabled():
-        print(f"\nbenchmark page / network page queries (large, small): {counts}")
+        print(f"\nbenchmark page / shares fragment / shares page / network page queries: {counts}")
+
+
+def _areas(release: Release) -> list[int]:
+    version = release.campaign.framework_version_id
+    return [a.pk for a in queries.structures([version])[version].areas]
+
+
+def test_the_network_page_counts_the_same_whoever_shares_or_submits(
+    client: Client, released: Both
+) -> None:
+    """No query is left out for an empty list: no sharing organisation, no submission."""
+    small = released.small
+    network = f"/benchmarks/networks/{small.pop.network.pk}/"
+    before = _count(client, small.coordinator, network)
+    with scopes_disabled():
+        SharingConsent.objects.filter(campaign=small.pop.campaign).update(
+            withdrawn_at=datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+        )
+        Assessment.objects.filter(campaign=small.pop.campaign).update(
+            state=AssessmentState.CLOSED_UNSUBMITTED
+        )
+    html = page(client, small.coordinator, network)
+    assert "No organisation has chosen to share" in html
+    assert '<th scope="row">Submitted</th><td>0</td>' in html
+    assert _count(client, small.coordinator, network) == before
+
+
+def test_the_organisation_page_counts_the_same_without_own_history(
+    client: Client, released: Both
+) -> None:
+    """An organisation of the network that took part in no campaign: the same queries."""
+    small = released.small
+    before = _count(client, small.viewer, "/benchmarks/")
+    organisation = small.pop.organisations[3]
+    with scopes_disabled():
+        Answer.objects.filter(organisation=organisation).delete()
+        Assessment.objects.filter(organisation=organisation).delete()
+    html = page(client, small.viewer, "/benchmarks/")
+    assert "has no submitted assessment in this campaign" in html
+    assert _count(client, small.viewer, "/benchmarks/") == before
+    shares = shares_url(small.releases[-1], small.pop.areas[0].pk)
+    assert "Your answer" not in page(client, small.viewer, shares)
 
 
 # --- without releases: the standard world ----------------------------------------------------
