@@ -1,7 +1,10 @@
 """The attack suite through the front door: pages, exports and the API (AT-01, 02, 08, 09, 12, 15).
 
 Everything here walks whatever pages and API operations exist when it runs, as the network's
-coordinator and as peer organisations, over the dk_like and no_like populations.
+coordinator and as peer organisations, over the dk_like and no_like populations. The crawl also
+asks for every report (reports app) in every format, through the pages (rendered in the request)
+and through the API (a job built by the worker's task function), and reads the PDFs' text and
+the workbooks' cells. AT-09 and AT-15 for the reports' numbers: reports/tests/test_disclosure.py.
 """
 
 from __future__ import annotations
@@ -12,24 +15,28 @@ import json
 import re
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django_scopes import ScopeError
 from openpyxl import load_workbook
 
-from samvirke.baseline.models import Assessment, Campaign
+from samvirke.baseline.models import Assessment, Campaign, Delegation
 from samvirke.baseline.services import answer_save, campaign_create, campaign_open
-from samvirke.benchmarking.models import ReleaseCell, ReleaseGroup
+from samvirke.benchmarking.models import Release, ReleaseCell, ReleaseGroup
 from samvirke.benchmarking.service import HIDDEN, cell, release_cells, response_count
 from samvirke.benchmarking.tests.conftest import (
     Bench,
     Seen,
+    Viewer,
     benchmark_responses,
     canaries_in,
     crawl,
@@ -38,11 +45,15 @@ from samvirke.benchmarking.tests.conftest import (
     normalised,
     number_forms,
     quiet_request_log,
+    raw_body,
     report,
     viewer,
 )
 from samvirke.core.models import OrganisationOwnedModel
 from samvirke.core.scoping import organisation_scope
+from samvirke.reports.tasks import build_report
+from samvirke.reports.tests.conftest import report_text
+from samvirke.tenancy.models import OrgUnit
 from samvirke.tenancy.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -51,21 +62,184 @@ ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture(scope="module")
-def dk_crawl(dk_like: Bench, django_db_blocker: Any) -> Iterator[list[Seen]]:
-    """The crawl of dk_like, once per module; whatever its writes changed is rolled back."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        found = crawl(dk_like)
+def dk_crawl(
+    dk_like: Bench, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[Seen]]:
+    """The crawl of dk_like with its reports, once per module; whatever its writes changed
+    (units, report jobs and their files) is rolled back or left in a temporary directory."""
+    media = tmp_path_factory.mktemp("dk-media")
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(MEDIA_ROOT=media):
+        units = add_units(dk_like)
+        found = crawl(dk_like) + crawl_reports(dk_like, units)
         transaction.set_rollback(True)
     yield found
 
 
 @pytest.fixture(scope="module")
-def no_crawl(no_like: Bench, django_db_blocker: Any) -> Iterator[list[Seen]]:
-    """The crawl of no_like (a one-member region: hidden groups), once per module."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        found = crawl(no_like)
+def no_crawl(
+    no_like: Bench, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[Seen]]:
+    """The crawl of no_like (a one-member region: hidden groups) with its reports, once."""
+    media = tmp_path_factory.mktemp("no-media")
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(MEDIA_ROOT=media):
+        units = add_units(no_like)
+        found = crawl(no_like) + crawl_reports(no_like, units)
         transaction.set_rollback(True)
     yield found
+
+
+# --- the reports in the crawl -------------------------------------------------------------------
+
+#: Every report format. Each report is rendered in the request in every format; through the API
+#: (a background job) in every format too, but as PDF (the slowest to render and to read) only
+#: for the network report and the zip of every department.
+REPORT_FORMATS = ("pdf", "xlsx", "html")
+PDF_JOBS = ("network", "departments")
+#: The `where` of every report response starts with this.
+REPORT = "REPORT"
+REPORTS_API = "/api/v1/reports"
+
+
+def add_units(bench: Bench) -> dict[int, OrgUnit]:
+    """A unit named with a new canary, with the first area delegated to it, in every peer's
+    organisation and in the two whose objects the crawl tries as another organisation's."""
+    chosen = {bench.org(0).pk: bench.org(0), bench.org(1).pk: bench.org(1)}
+    chosen.update({p.organisation.pk: p.organisation for p in bench.peers})
+    units = {}
+    for organisation in chosen.values():
+        token = f"zqunit{uuid.uuid4().hex[:10]}"
+        with organisation_scope(organisation.pk):
+            unit = OrgUnit.objects.create(organisation=organisation, name=f"Unit {token}")
+            assessment = Assessment.objects.get(
+                organisation=organisation, campaign=bench.pop.campaign
+            )
+            Delegation.objects.create(
+                organisation=organisation,
+                assessment=assessment,
+                node=bench.pop.areas[0],
+                org_unit=unit,
+            )
+        if token not in bench.canaries[organisation.pk]:
+            bench.canaries[organisation.pk].append(token)
+        units[organisation.pk] = unit
+    return units
+
+
+#: The text of each report file read so far: a job's file is downloaded several times.
+_TEXTS: dict[bytes, str] = {}
+
+
+def report_seen(person: Viewer, where: str, response: Any) -> Seen:
+    """A report response: a PDF as its text, a workbook or zip as the text of its files."""
+    raw = raw_body(response)
+    if raw not in _TEXTS:
+        _TEXTS[raw] = report_text(raw)
+    return Seen(
+        person.label,
+        f"{REPORT} {where}",
+        response.status_code,
+        response.get("Content-Type", ""),
+        raw,
+        _TEXTS[raw],
+    )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One report a viewer asks for: its kind, its page's URL arguments, its API references."""
+
+    kind: str
+    args: tuple[int, ...]
+    references: dict[str, int]
+
+
+def report_subjects(bench: Bench, person: Viewer, units: dict[int, OrgUnit]) -> list[Subject]:
+    """Every report of the network's releases, the viewer's own organisation and unit, another
+    organisation's, and the viewer's assessment with another organisation's unit."""
+    campaign = bench.pop.campaign
+    other = bench.org(0) if bench.org(0) != person.organisation else bench.org(1)
+    subjects = [
+        Subject("network", (r.pk,), {"release": r.pk})
+        for r in Release.objects.filter(network=bench.pop.network).order_by("pk")
+    ]
+    assessments: list[int] = []
+    for organisation in (person.organisation, other):
+        with organisation_scope(organisation.pk):
+            found = Assessment.objects.filter(organisation=organisation, campaign=campaign)
+            assessments += [a.pk for a in found]
+    for assessment in assessments:
+        subjects.append(Subject("organisation", (assessment,), {"assessment": assessment}))
+        subjects.append(Subject("departments", (), {"assessment": assessment}))
+        for unit in (units.get(person.organisation.pk), units.get(other.pk)):
+            if unit is not None:
+                refs = {"assessment": assessment, "org_unit": unit.pk}
+                subjects.append(Subject("department", (assessment, unit.pk), refs))
+    return subjects
+
+
+def report_pages(person: Viewer, subject: Subject) -> list[Seen]:
+    """The report as a page and as a file in every format, rendered in the request."""
+    if subject.kind == "departments":  # a zip of every department: only as a background job
+        return []
+    language = {"language": "en"}
+    found = []
+    page = reverse(f"reports:{subject.kind}", args=subject.args)
+    found.append(report_seen(person, f"GET {page}", person.get(page, language)))
+    for fmt in REPORT_FORMATS:
+        path = reverse(f"reports:{subject.kind}_file", args=[*subject.args, fmt])
+        found.append(report_seen(person, f"GET {path}", person.get(path, language)))
+    return found
+
+
+def report_jobs(person: Viewer, subject: Subject) -> tuple[list[Seen], list[int]]:
+    """The report asked for through the API in every format; each accepted job built by the
+    worker's task function, then polled and downloaded through the API and the job page."""
+    found, jobs = [], []
+    for fmt in REPORT_FORMATS:
+        if fmt == "pdf" and subject.kind not in PDF_JOBS:
+            continue
+        body = {"kind": subject.kind, **subject.references, "format": fmt, "language": "en"}
+        response = person.api("POST", REPORTS_API, body=body)
+        found.append(report_seen(person, f"API POST {REPORTS_API} {body}", response))
+        if response.status_code != 202:
+            continue
+        job = response.json()["id"]
+        jobs.append(job)
+        assert build_report.call(job, person.organisation.pk) == "done", body
+        found += job_responses(person, job)
+    return found, jobs
+
+
+def job_responses(person: Viewer, job: int) -> list[Seen]:
+    """A report job's state and file through the API and the pages."""
+    found = []
+    for path in (f"{REPORTS_API}/{job}", f"{REPORTS_API}/{job}/download"):
+        found.append(report_seen(person, f"API GET {path}", person.api("GET", path)))
+    for path in (reverse("reports:job", args=[job]), reverse("reports:job_download", args=[job])):
+        found.append(report_seen(person, f"GET {path}", person.get(path)))
+    return found
+
+
+def crawl_reports(bench: Bench, units: dict[int, OrgUnit]) -> list[Seen]:
+    """Every report in every format as the coordinator and as each peer, through the pages and
+    the API; then every viewer asks for every job of the others (404, nothing else)."""
+    found: list[Seen] = []
+    jobs: dict[str, list[int]] = {}
+    with quiet_request_log():
+        for person in bench.viewers:
+            jobs[person.label] = []
+            for subject in report_subjects(bench, person, units):
+                found += report_pages(person, subject)
+                seen_jobs, made = report_jobs(person, subject)
+                found += seen_jobs
+                jobs[person.label] += made
+        for person in bench.viewers:
+            for owner, made in jobs.items():
+                if owner != person.label:
+                    for job in made:
+                        found += job_responses(person, job)
+    _TEXTS.clear()
+    return found
 
 
 # --- AT-01: canaries ----------------------------------------------------------------------------
@@ -85,6 +259,47 @@ def canary_findings(bench: Bench, responses: list[Seen]) -> tuple[list[str], lis
     return leaks, errors
 
 
+def report_figures(responses: list[Seen]) -> str:
+    """How many report responses the crawl checked, and how many files of each format."""
+    reports = [r for r in responses if r.where.startswith(REPORT)]
+    files = [r for r in reports if r.status == 200]
+    kinds = {
+        "PDF": sum(r.body.startswith(b"%PDF") for r in files),
+        "XLSX": sum("spreadsheetml" in r.content_type for r in files),
+        "HTML": sum("text/html" in r.content_type for r in files),
+        "zip": sum("application/zip" in r.content_type for r in files),
+    }
+    listed = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+    return f"{len(reports)} of them report requests ({listed} with status 200)"
+
+
+def check_report_detector(bench: Bench, responses: list[Seen]) -> None:
+    """The scan reads report files: a peer's own unit (a canary) is in its own PDF reports and
+    workbooks, and the coordinator's network PDF holds everyone's published mean."""
+    for peer in bench.peers:
+        own_unit = bench.canaries[peer.organisation.pk][-1]
+        for kind in ("/file/pdf/", "/file/xlsx/"):
+            files = [
+                r
+                for r in responses
+                if r.viewer == peer.label and r.status == 200 and kind in r.where
+            ]
+            assert files, f"{peer.label}: no {kind} report answered 200"
+            assert any(own_unit in r.text for r in files), f"{peer.label}: {kind} unread"
+    everyone = ReleaseCell.objects.get(
+        release=bench.release, group__partition="everyone", statistic="total"
+    )
+    assert not everyone.hidden and everyone.value is not None
+    mean = f"{everyone.value:.1f}" if (everyone.grid or 0) < 1 else f"{everyone.value:.0f}"
+    network_pdfs = [
+        r
+        for r in responses
+        if r.viewer == bench.coordinator.label and r.body.startswith(b"%PDF") and r.status == 200
+    ]
+    assert len(network_pdfs) >= 2, "the network PDF was not read (page and job)"
+    assert all(f"all participants is {mean}" in r.text for r in network_pdfs)
+
+
 def check_crawl(
     name: str, bench: Bench, responses: list[Seen], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,7 +307,8 @@ def check_crawl(
     line = report(
         capsys,
         f"AT-01 {name}: {len(responses)} responses checked, {len(leaks)} canaries "
-        f"({sum(1 for r in responses if r.status == 200)} with status 200)",
+        f"({sum(1 for r in responses if r.status == 200)} with status 200); "
+        f"{report_figures(responses)}",
     )
     assert not leaks, line + "\n" + "\n".join(leaks[:30])
     assert not errors, "server errors:\n" + "\n".join(errors[:30])
@@ -102,6 +318,7 @@ def check_crawl(
         assert any(own in r.text for r in responses if r.viewer == peer.label), peer.label
     benchmark_ok = [r for r in responses if "benchmark" in r.where and r.status == 200]
     assert benchmark_ok, "no benchmark page or API answered 200: nothing was attacked"
+    check_report_detector(bench, responses)
 
 
 def test_at01_canary_crawl_dk_like(
@@ -275,7 +492,7 @@ def side_channel_leaks(responses: list[Seen]) -> list[str]:
     leaks = []
     for page in responses:
         text = page.body.decode("utf-8", "replace")
-        if page.body.startswith(b"PK"):
+        if page.body.startswith((b"PK", b"%PDF")):  # a workbook's cells, a PDF's text
             text = page.text.upper()
         found = sorted(set(_REASON.findall(text)))
         if found and ("benchmark" in page.where or "release" in page.where):
@@ -403,6 +620,12 @@ def test_at15_page_exports_and_api_show_the_same_numbers(
     cells = api_cells(dk_like, peer)
     items, answers = statistic_names(dk_like)
     page = peer.get(requests["page"][0], requests["page"][1]).content.decode()
+    # The answer shares are on each area's page (the benchmark page loads them on demand).
+    for area in dk_like.pop.areas:
+        shares = reverse("benchmarking:benchmark_area_shares", args=[dk_like.release.pk, area.pk])
+        response = peer.get(shares)
+        assert response.status_code == 200, shares
+        page += response.content.decode()
     page_numbers = number_forms(page.lower()) | set(re.findall(r"(?<![\d.])\d+(?![\d.])", page))
     compared = 0
     for table, item, group, answer, value, count in (row[:6] for row in rows[1:]):

@@ -1,12 +1,27 @@
-"""Fixtures for report jobs: an assessment of A with two departments, files in a temporary place."""
+"""Fixtures for report jobs: an assessment of A with two departments, files in a temporary place.
+
+Also the readers the disclosure tests and the attack suite's canary crawl use for report files:
+text of a PDF (pages, metadata and every string of its structure, such as alt texts) and of a
+zip (a workbook's parts, or every file of a zip of reports).
+"""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    TextStringObject,
+)
 
 from samvirke.accounts.models import User
 from samvirke.baseline.models import Answer, Assessment, Campaign
@@ -83,3 +98,54 @@ def make_release(campaign: Campaign, state: str = ReleaseState.PUBLISHED) -> Rel
         policy_version="test",
         scoring_version="test",
     )
+
+
+# --- reading report files --------------------------------------------------------------------
+
+
+def flat(value: str) -> str:
+    """Whitespace collapsed, so text wrapped over lines compares with the original."""
+    return " ".join(value.split())
+
+
+def pdf_page_text(raw: bytes) -> str:
+    """The text of every page of a PDF, whitespace collapsed."""
+    return flat(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages))
+
+
+def _pdf_strings(node: Any, found: list[str], visited: set[int]) -> None:
+    """Every text string reachable from a PDF object (metadata, alt texts, structure titles)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in visited:
+                continue
+            visited.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, TextStringObject | ByteStringObject):
+            found.append(str(item) if isinstance(item, TextStringObject) else item.hex())
+        elif isinstance(item, DictionaryObject):
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+
+
+def pdf_text(raw: bytes) -> str:
+    """A PDF's page text, then every string of its document structure and metadata."""
+    reader = PdfReader(io.BytesIO(raw))
+    strings: list[str] = []
+    _pdf_strings(reader.trailer, strings, set())
+    pages = " ".join(page.extract_text() for page in reader.pages)
+    return flat(pages + " " + " ".join(strings))
+
+
+def report_text(raw: bytes) -> str:
+    """A report file (or any response body) as lower-case text: a PDF's text, a zip's files
+    joined (a workbook's parts, every report of a zip of department reports), else the bytes."""
+    if raw.startswith(b"%PDF"):
+        return pdf_text(raw).lower()
+    if raw.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return "\n".join(report_text(archive.read(name)) for name in archive.namelist())
+    return raw.decode("utf-8", "replace").lower()
