@@ -205,14 +205,18 @@ def _organisations(count: int) -> tuple[Network, list[Organisation], list[int]]:
         [NetworkMembership(network=network, organisation=o, joined_on=JOINED) for o in members],
         batch_size=500,
     )
-    coordinator = User.objects.create_user(username=COORDINATOR, password=PASSWORD)
+    coordinator = User.objects.create_user(
+        username=COORDINATOR, email=f"{COORDINATOR}@perf.invalid", password=PASSWORD
+    )
     with organisation_scope(steward.pk):
         Membership.objects.create(
             organisation=steward, user=coordinator, role=Role.NETWORK_COORDINATOR
         )
     member = members[min(MEMBER_NUMBER, len(members)) - 1]
     _member_code.append(member.code)
-    security = User.objects.create_user(username=MEMBER, password=PASSWORD)
+    security = User.objects.create_user(
+        username=MEMBER, email=f"{MEMBER}@perf.invalid", password=PASSWORD
+    )
     with organisation_scope(member.pk):
         Membership.objects.create(
             organisation=member, user=security, role=Role.SECURITY_COORDINATOR

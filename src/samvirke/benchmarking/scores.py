@@ -236,9 +236,10 @@ def score_assessments(
 def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
     """One of the two GROUP BY statements; identifiers from the models, every value a parameter.
 
-    The score table arrives as a VALUES list cast to typed columns and materialised once (so
-    SQLite indexes it by question and key); on SQLite the joins are written CROSS JOIN, which
-    fixes the order assessments → their answers → the score table.
+    The score table arrives as a VALUES list cast to typed columns. SQLite materialises it once
+    (so it indexes it by question and key: the casts give the columns an affinity) and its joins
+    are written CROSS JOIN, which fixes the order assessments → their answers → the score
+    table. PostgreSQL inlines it, so its planner sees the list's size and hashes it.
     """
     quote = connection.ops.quote_name
     answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
@@ -246,8 +247,11 @@ def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
     join = " CROSS JOIN " if sqlite else " JOIN "
     text = "a.value" if sqlite else "a.value::text"
     values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
+    materialized = "MATERIALIZED " if sqlite else ""
     table = (
-        "WITH lk (q, k, s, area, w, unit) AS MATERIALIZED (SELECT CAST(column1 AS INTEGER), "  # noqa: S608
+        "WITH lk (q, k, s, area, w, unit) AS "  # noqa: S608
+        + materialized
+        + "(SELECT CAST(column1 AS INTEGER), "
         "CAST(column2 AS TEXT), CAST(column3 AS DOUBLE PRECISION), CAST(column4 AS INTEGER), "
         "CAST(column5 AS DOUBLE PRECISION), CAST(column6 AS INTEGER) FROM (VALUES " + values + ")"
         " AS v) "
