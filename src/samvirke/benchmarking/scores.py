@@ -236,26 +236,27 @@ def score_assessments(
 def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
     """One of the two GROUP BY statements; identifiers from the models, every value a parameter.
 
-    The score table arrives as a VALUES list cast to typed columns. SQLite materialises it once
-    (so it indexes it by question and key: the casts give the columns an affinity) and its joins
-    are written CROSS JOIN, which fixes the order assessments → their answers → the score
-    table. PostgreSQL inlines it, so its planner sees the list's size and hashes it.
+    The score table (of organisation-level or of per-unit questions) arrives as a VALUES list
+    cast to typed columns. SQLite materialises it once (so it indexes it by question and key:
+    the casts give the columns an affinity) and its joins are written CROSS JOIN, which fixes the
+    order assessments → their answers → the score table. PostgreSQL inlines it, so its planner
+    sees the list's size and hashes it.
     """
     quote = connection.ops.quote_name
     answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
     sqlite = connection.vendor == "sqlite"
     join = " CROSS JOIN " if sqlite else " JOIN "
     text = "a.value" if sqlite else "a.value::text"
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
     materialized = "MATERIALIZED " if sqlite else ""
     table = (
-        "WITH lk (q, k, s, area, w, unit) AS "  # noqa: S608
+        "WITH lk (q, k, s, area, w) AS "  # noqa: S608
         + materialized
-        + "(SELECT CAST(column1 AS INTEGER), "
-        "CAST(column2 AS TEXT), CAST(column3 AS DOUBLE PRECISION), CAST(column4 AS INTEGER), "
-        "CAST(column5 AS DOUBLE PRECISION), CAST(column6 AS INTEGER) FROM (VALUES " + values + ")"
-        " AS v) "
+        + "(SELECT CAST(column1 AS INTEGER), CAST(column2 AS TEXT), "
+        "CAST(column3 AS DOUBLE PRECISION), CAST(column4 AS INTEGER), "
+        "CAST(column5 AS DOUBLE PRECISION) FROM (VALUES " + values + ") AS v) "
     )
+    unit = "a.org_unit_id IS NOT NULL" if per_unit else "a.org_unit_id IS NULL"
     source = (
         "FROM "
         + assessment
@@ -268,15 +269,15 @@ def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
         + text
         + " END WHERE s.campaign_id IN ("
         + ", ".join(["%s"] * campaigns)
-        + ") "
-        "AND s.state = %s AND a.draft = %s AND a.not_applicable = %s "
+        + ") AND s.state = %s AND a.draft = %s AND a.not_applicable = %s AND "
+        + unit
     )
     if not per_unit:
         return (
             table
             + "SELECT a.assessment_id, l.area, SUM(l.w * l.s), SUM(l.w) "
             + source
-            + "AND a.org_unit_id IS NULL AND l.unit = 0 GROUP BY a.assessment_id, l.area"
+            + " GROUP BY a.assessment_id, l.area"
         )
     # A per-unit question's score is the mean of its units' scores, then weighted like any other.
     return (
@@ -284,8 +285,8 @@ def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
         + "SELECT t.assessment_id, t.area, SUM(t.w * t.s), SUM(t.w) FROM (SELECT "
         "a.assessment_id AS assessment_id, l.area AS area, l.w AS w, AVG(l.s) AS s "
         + source
-        + "AND a.org_unit_id IS NOT NULL AND l.unit = 1 "
-        "GROUP BY a.assessment_id, a.question_id, l.area, l.w) t GROUP BY t.assessment_id, t.area"
+        + " GROUP BY a.assessment_id, a.question_id, l.area, l.w) t"
+        " GROUP BY t.assessment_id, t.area"
     )
 
 
@@ -298,14 +299,15 @@ def campaign_scores(
     the release (and the national-scale harness) call it.
     """
     table = structure.score_table()
-    if not table or not campaign_ids:
-        return {}
-    params: list[Any] = [x for row in table for x in row]
-    params += [DONT_KNOW_KEY, *campaign_ids, str(AssessmentState.SUBMITTED), False, False]
     sums: dict[int, dict[int, list[float]]] = defaultdict(dict)
     with connection.cursor() as cursor:
         for per_unit in (False, True):
-            statement = _score_sql(len(table), len(campaign_ids), per_unit)
+            rows = [row[:5] for row in table if row[5] == per_unit]
+            if not rows or not campaign_ids:
+                continue
+            statement = _score_sql(len(rows), len(campaign_ids), per_unit)
+            params: list[Any] = [x for row in rows for x in row]
+            params += [DONT_KNOW_KEY, *campaign_ids, str(AssessmentState.SUBMITTED), False, False]
             cursor.execute(statement, params)  # arch: sql-ok (identifiers from the models)
             for assessment, area, weighted, weights in cursor.fetchall():
                 found = sums[assessment].setdefault(area, [0.0, 0.0])
