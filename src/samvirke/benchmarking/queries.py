@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from samvirke.benchmarking.models import PartitionKind, Release, ReleaseCell, ReleaseState
+from samvirke.benchmarking.models import (
+    PartitionKind,
+    Release,
+    ReleaseCell,
+    ReleaseGroup,
+    ReleaseState,
+)
 from samvirke.benchmarking.rules import TOTAL
 from samvirke.benchmarking.scores import Structure
 from samvirke.benchmarking.service import HIDDEN, CellValue, cell_value, release_cells
@@ -40,10 +46,14 @@ def published_releases(network: Network | int) -> list[Release]:
 def everyone_means(releases: list[Release], statistic: str = TOTAL) -> dict[int, CellValue]:
     """Release id → the "everyone" group's published mean of one statistic, in one query."""
     found: dict[int, CellValue] = {r.pk: HIDDEN for r in releases}
+    published = [r.pk for r in releases if r.state == ReleaseState.PUBLISHED]
+    everyone = ReleaseGroup.objects.filter(
+        release__in=published, partition=PartitionKind.EVERYONE
+    ).values("pk")
+    # Release, group and statistic together: the database looks each cell up in the unique
+    # index instead of reading every cell of every release.
     rows = ReleaseCell.objects.filter(
-        release__in=[r.pk for r in releases if r.state == ReleaseState.PUBLISHED],
-        group__partition=PartitionKind.EVERYONE,
-        statistic=statistic,
+        release__in=published, group__in=everyone, statistic=statistic
     ).values_list("release_id", "hidden", "value", "grid", "n", "p25", "p50", "p75")
     for release, hidden, value, grid, n, p25, p50, p75 in rows:
         found[release] = cell_value(hidden, value, grid, n, (p25, p50, p75))

@@ -25,7 +25,7 @@ from django.db import connection
 from samvirke.baseline.models import Answer, Assessment, AssessmentState
 from samvirke.baseline.scoring import is_scored, value_score, weighted_mean
 from samvirke.baseline.validation import maturity_range
-from samvirke.frameworks.models import AnswerLevel, Node, NodeKind, QuestionType
+from samvirke.frameworks.models import AnswerLevel, FrameworkVersion, Node, NodeKind, QuestionType
 
 #: Answer categories besides the question's own options.
 NOT_APPLICABLE, DONT_KNOW = "not_applicable", "dont_know"
@@ -42,6 +42,7 @@ class Structure:
     area_of: dict[int, int]  # question id → area id
     questions: dict[int, Node]
     scored: set[int] = field(default_factory=set)
+    _options: dict[int, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, version_id: int) -> Structure:
@@ -52,15 +53,17 @@ class Structure:
     def of_many(cls, version_ids: Iterable[int]) -> dict[int, Structure]:
         """Several versions' structures in one query."""
         wanted = sorted(set(version_ids))
+        # One version object shared by its nodes (not one decoded per node row).
+        versions = FrameworkVersion.objects.in_bulk(wanted)
         nodes: dict[int, list[Node]] = defaultdict(list)
         for node in (
             Node.objects.filter(
                 version__in=wanted, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
             )
-            .select_related("version")
             .defer("help", "description", "recommendations")
             .order_by("version", "position")
         ):
+            node.version = versions[node.version_id]
             nodes[node.version_id].append(node)
         return {version: cls.from_nodes(nodes.get(version, [])) for version in wanted}
 
@@ -88,6 +91,11 @@ class Structure:
 
     def options(self, question: Node) -> list[str]:
         """The answer categories of a question's distribution (empty: no distribution)."""
+        if question.pk not in self._options:
+            self._options[question.pk] = self._options_of(question)
+        return self._options[question.pk]
+
+    def _options_of(self, question: Node) -> list[str]:
         if question.answer_level == AnswerLevel.UNIT or question.pk not in self.scored:
             return []
         if question.question_type == QuestionType.MATURITY:

@@ -8,17 +8,22 @@ rolled back after the module.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import translation
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from samvirke.audit.models import AuditEntry
-from samvirke.baseline.models import Assessment, AssessmentState, Campaign, CampaignState
+from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campaign, CampaignState
 from samvirke.benchmarking.models import Release, ReleaseKind, ReleaseState
 from samvirke.benchmarking.service import visible_releases
+from samvirke.core.scoping import organisation_scope
 from samvirke.demo.catalogue import DemoPlan
 from samvirke.demo.history import HISTORY_YEARS, MEASURING_NETWORKS, OPEN_YEAR
 from samvirke.demo.history_seed import (
@@ -30,7 +35,9 @@ from samvirke.demo.history_seed import (
 from samvirke.demo.seed import demo_seed
 from samvirke.demo.tests.test_history import FULL_PLAN, slice_of, small_codes
 from samvirke.frameworks.services import frameworks_load
-from samvirke.tenancy.models import Organisation
+from samvirke.reports import data
+from samvirke.reports.render import FORMATS, render
+from samvirke.tenancy.models import Organisation, OrgUnit
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +125,63 @@ def test_a_member_sees_five_years_of_releases(released: Released, unscoped: None
         r.campaign.year for r in visible_releases(copenhagen) if r.network.code == "kl-kommuner"
     ]
     assert sorted(years) == list(HISTORY_YEARS)
+
+
+def test_the_demo_reports_render_in_every_format(released: Released, unscoped: None) -> None:
+    """Issue 7: the organisation, a department's and the network report from the demo data, as
+    HTML, PDF and XLSX: København's scores, recommendations and units are in each."""
+    copenhagen = Organisation.objects.get(code="101")
+    year = max(HISTORY_YEARS)
+    with organisation_scope(copenhagen.pk), translation.override("en"):
+        assessment = Assessment.objects.get(
+            organisation=copenhagen, campaign__year=year, campaign__network__code="kl-kommuner"
+        )
+        release = next(
+            r for r in visible_releases(copenhagen) if r.campaign_id == assessment.campaign_id
+        )
+        unit_id = (
+            Answer.objects.filter(assessment=assessment, org_unit__isnull=False, draft=False)
+            .values_list("org_unit_id", flat=True)
+            .first()
+        )
+        unit = OrgUnit.objects.get(pk=unit_id)
+        report = data.organisation_report(assessment)
+        department = data.department_report(assessment, unit)
+        files = {
+            (kind, fmt): render(kind, subject, fmt, "en")
+            for kind, subject in (
+                ("organisation", assessment),
+                ("department", (assessment, unit)),
+                ("network", release),
+            )
+            for fmt in FORMATS
+        }
+    assert report.total.own is not None and report.recommendations
+    texts = {
+        key: (
+            " ".join(
+                " ".join(page.extract_text().split())
+                for page in PdfReader(io.BytesIO(rendered.content)).pages
+            )
+            if key[1] == "pdf"
+            else " ".join(
+                str(value)
+                for sheet in load_workbook(io.BytesIO(rendered.content))
+                for row in sheet.iter_rows(values_only=True)
+                for value in row
+                if value is not None
+            )
+            if key[1] == "xlsx"
+            else rendered.content.decode()
+        )
+        for key, rendered in files.items()
+    }
+    top = " ".join(report.recommendations[0].text.split())
+    for fmt in FORMATS:
+        organisation = texts[("organisation", fmt)]
+        assert copenhagen.name in organisation or fmt == "xlsx"  # a workbook's tables only
+        assert f"{report.total.own:.1f}" in organisation.replace(",", ".")
+        assert top[:60] in " ".join(organisation.split())
+        assert unit.name in texts[("department", fmt)]
+        assert release.network.name in texts[("network", fmt)] or fmt == "xlsx"
+    assert department.unit == unit
