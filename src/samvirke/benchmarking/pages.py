@@ -290,6 +290,7 @@ def organisation_benchmark(
         ScoreRow(label, own(value), [published(service.cell(cells, s, c.group)) for c in columns])
         for s, label, value in statistics
     ]
+    shared_areas = {structure.area_of[q.pk] for q in _shared_questions(structure)}
     data = OrganisationBenchmark(
         release=release,
         groups=columns,
@@ -298,7 +299,7 @@ def organisation_benchmark(
         share_areas=[
             ShareArea(area.pk, area_label(area))
             for area in structure.areas
-            if _shared_questions(structure, area.pk)
+            if area.pk in shared_areas
         ],
         has_own=mine is not None,
     )

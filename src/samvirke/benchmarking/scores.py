@@ -43,6 +43,10 @@ class Structure:
     questions: dict[int, Node]
     scored: set[int] = field(default_factory=set)
     _options: dict[int, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    #: (question id, repr(value)) → score, filled as answers are scored.
+    value_scores: dict[tuple[int, str], float | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, version_id: int) -> Structure:
@@ -60,7 +64,7 @@ class Structure:
             Node.objects.filter(
                 version__in=wanted, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
             )
-            .defer("help", "description", "recommendations")
+            .defer("help", "description", "recommendations", "roles", "number_unit")
             .order_by("version", "position")
         ):
             node.version = versions[node.version_id]
@@ -177,7 +181,7 @@ def score_assessments(
     unit_scores: dict[tuple[int, int], list[float]] = defaultdict(list)
     unit_na: dict[tuple[int, int], bool] = {}
     categories: dict[int, dict[int, str]] = defaultdict(dict)
-    cache: dict[tuple[int, str], float | None] = {}
+    cache = structure.value_scores  # kept with the structure: a page scores several years
     questions = structure.questions
     for assessment, question_id, unit, value, not_applicable, dont_know in rows:
         question = questions.get(question_id)

@@ -7,16 +7,24 @@ release (R10). A hidden cell, an unknown group and an unknown statistic look exa
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campaign
+from samvirke.baseline.models import (
+    Answer,
+    Assessment,
+    AssessmentState,
+    Campaign,
+    CampaignParticipant,
+)
 from samvirke.benchmarking.models import (
     Release,
     ReleaseCell,
@@ -70,10 +78,12 @@ def visible_releases(organisation: Organisation) -> QuerySet[Release]:
     """Published releases of the networks the organisation belongs to or stewards, or of
     campaigns it took part in (its history stays visible after it leaves a network)."""
     networks = member_networks(organisation).values("pk")
+    # Subqueries, not a join over every participant of every campaign (and no DISTINCT over
+    # wide rows): the cost does not grow with the size of the networks.
+    campaigns = CampaignParticipant.objects.filter(organisation=organisation).values("campaign_id")
     return (
         Release.objects.filter(state=ReleaseState.PUBLISHED)
-        .filter(Q(network__in=networks) | Q(campaign__participants__organisation=organisation))
-        .distinct()
+        .filter(Q(network__in=networks) | Q(campaign__in=campaigns))
         .select_related("campaign", "network")
         .order_by("-campaign__year", "network__name")
     )
@@ -173,14 +183,26 @@ def own_results(
         [a.campaign.framework_version_id for a in chosen] + list(extra_versions)
     )
     rows: dict[int, list[Any]] = defaultdict(list)
-    # The same assessments as a subquery: one query even for an organisation with none.
-    answers = Answer.objects.filter(
-        organisation=organisation, assessment__in=assessments.values("pk"), draft=False
-    ).values_list(
-        "assessment_id", "question_id", "org_unit_id", "value", "not_applicable", "dont_know"
+    # The same assessments as a subquery: one query even for an organisation with none. The
+    # value is read as its JSON text and decoded once per distinct text (a few levels and
+    # options), not once per answer.
+    answers = (
+        Answer.objects.filter(
+            organisation=organisation, assessment__in=assessments.values("pk"), draft=False
+        )
+        .annotate(text=Cast("value", TextField()))
+        .values_list(
+            "assessment_id", "question_id", "org_unit_id", "text", "not_applicable", "dont_know"
+        )
     )
-    for row in answers:
-        rows[row[0]].append(row)
+    decoded: dict[str, Any] = {}
+    for assessment_id, question, unit, text, not_applicable, dont_know in answers:
+        if text is not None and text not in decoded:
+            decoded[text] = json.loads(text)
+        value = None if text is None else decoded[text]
+        rows[assessment_id].append(
+            (assessment_id, question, unit, value, not_applicable, dont_know)
+        )
     results = []
     for assessment in chosen:
         structure = found[assessment.campaign.framework_version_id]
