@@ -321,6 +321,10 @@ def national_dataset(organisations: int, years: int) -> National:
             rows = _answers_of(organisation, assessments, questions, unit.pk, latent, rng, moment)
             insert_rows(Answer, ANSWER_COLUMNS, rows)
             written += len(rows)
+    if connection.vendor == "postgresql":
+        # What autovacuum does soon after any bulk load: the planner's statistics of the new rows.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     seconds = round(time.perf_counter() - started, 2)
     say(f"National dataset: {organisations} organisations, {written:,} answers ({seconds} s)")
     return National(network, version, campaigns, organisations, written, seconds)
