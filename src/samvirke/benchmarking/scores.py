@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Max
 
 from samvirke.baseline.models import Answer, Assessment, AssessmentState
 from samvirke.baseline.scoring import is_scored, value_score, weighted_mean
@@ -55,21 +56,45 @@ class Structure:
 
     @classmethod
     def of_many(cls, version_ids: Iterable[int]) -> dict[int, Structure]:
-        """Several versions' structures in one query."""
+        """Several versions' structures: one query for the versions, and one for the nodes of
+        those not yet read by this process.
+
+        A loaded version's nodes do not change, so structures are kept per process, keyed by
+        the version, its load time (ids may be reused after a deletion) and its node count and
+        highest node id (nodes added or removed in place make a new key). Structures are only
+        read after they are built; their memo tables fill the same values in any order.
+        """
         wanted = sorted(set(version_ids))
-        # One version object shared by its nodes (not one decoded per node row).
-        versions = FrameworkVersion.objects.in_bulk(wanted)
-        nodes: dict[int, list[Node]] = defaultdict(list)
-        for node in (
-            Node.objects.filter(
-                version__in=wanted, kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION]
+        versions = {
+            v.pk: v
+            for v in FrameworkVersion.objects.filter(pk__in=wanted).annotate(
+                node_count=Count("nodes"), last_node=Max("nodes__id")
             )
-            .defer("help", "description", "recommendations", "roles", "number_unit")
-            .order_by("version", "position")
-        ):
-            node.version = versions[node.version_id]
-            nodes[node.version_id].append(node)
-        return {version: cls.from_nodes(nodes.get(version, [])) for version in wanted}
+        }
+        keys = {
+            pk: (pk, v.loaded_at, v.node_count, v.last_node)
+            for pk, v in versions.items()
+        }
+        found = {pk: _STRUCTURES[keys[pk]] for pk in keys if keys[pk] in _STRUCTURES}
+        missing = [pk for pk in wanted if pk in versions and pk not in found]
+        if missing:
+            nodes: dict[int, list[Node]] = defaultdict(list)
+            for node in (
+                Node.objects.filter(
+                    version__in=missing,
+                    kind__in=[NodeKind.AREA, NodeKind.GROUP, NodeKind.QUESTION],
+                )
+                .defer("help", "description", "recommendations", "roles", "number_unit")
+                .order_by("version", "position")
+            ):
+                # One version object shared by its nodes (not one decoded per node row).
+                node.version = versions[node.version_id]
+                nodes[node.version_id].append(node)
+            if len(_STRUCTURES) + len(missing) > MAX_KEPT_STRUCTURES:
+                _STRUCTURES.clear()
+            for pk in missing:
+                found[pk] = _STRUCTURES[keys[pk]] = cls.from_nodes(nodes.get(pk, []))
+        return {pk: found[pk] if pk in found else cls.from_nodes([]) for pk in wanted}
 
     @classmethod
     def from_nodes(cls, nodes: list[Node]) -> Structure:
@@ -133,6 +158,10 @@ class Structure:
             rows.append((question_id, DONT_KNOW_KEY, 0.0, area, weight, per_unit))
         return rows
 
+
+#: Structures kept per process (see `Structure.of_many`); a few framework versions are in use.
+MAX_KEPT_STRUCTURES = 32
+_STRUCTURES: dict[tuple[Any, ...], Structure] = {}
 
 #: (question id, stored JSON text of a value, score, area id, question weight, per unit 0/1).
 ScoreRow = tuple[int, str, float, int, float, int]
@@ -245,6 +274,18 @@ def score_assessments(
 # --- scoring in the database -----------------------------------------------------------------
 
 
+def _constraint(name: str) -> str:
+    """The name of one of Answer's unique constraints (fails loudly if it is renamed)."""
+    return next(c.name for c in Answer._meta.constraints if c.name == name)
+
+
+#: Per-unit or not → the partial unique index of that answer level.
+_LEVEL_INDEX = {
+    True: _constraint("answer_unique_unit"),
+    False: _constraint("answer_unique_organisation"),
+}
+
+
 def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
     """One of the two GROUP BY statements; identifiers from the models, every value a parameter.
 
@@ -269,13 +310,18 @@ def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
         "CAST(column5 AS DOUBLE PRECISION) FROM (VALUES " + values + ") AS v) "
     )
     unit = "a.org_unit_id IS NOT NULL" if per_unit else "a.org_unit_id IS NULL"
+    # SQLite reads only the answers of the level through the level's partial unique index
+    # (assessment, question[, unit]); without the hint it walks every answer of the assessment.
+    index = " INDEXED BY " + quote(_LEVEL_INDEX[per_unit]) if sqlite else ""
     source = (
         "FROM "
         + assessment
         + " s"
         + join
         + answer
-        + " a ON a.assessment_id = s.id"
+        + " a"
+        + index
+        + " ON a.assessment_id = s.id"
         + join
         + "lk l ON l.q = a.question_id AND l.k = CASE WHEN a.dont_know THEN %s ELSE "
         + text
