@@ -71,10 +71,7 @@ class Structure:
                 node_count=Count("nodes"), last_node=Max("nodes__id")
             )
         }
-        keys = {
-            pk: (pk, v.loaded_at, v.node_count, v.last_node)
-            for pk, v in versions.items()
-        }
+        keys = {pk: (pk, v.loaded_at, v.node_count, v.last_node) for pk, v in versions.items()}
         found = {pk: _STRUCTURES[keys[pk]] for pk in keys if keys[pk] in _STRUCTURES}
         missing = [pk for pk in wanted if pk in versions and pk not in found]
         if missing:
