@@ -79,6 +79,34 @@ def _shape_scale(series: Sequence[str], own: str | None) -> dict[str, Any]:
     }
 
 
+def _score_axis(title: str) -> dict[str, Any]:
+    """The 0 to 100 score axis every chart shares."""
+    return {
+        "field": "value",
+        "type": "quantitative",
+        "scale": {"domain": list(SCALE)},
+        "title": title,
+    }
+
+
+def _series_channels(series: Sequence[str], own: str | None, title: str) -> dict[str, Any]:
+    """Colour and shape per series, the organisation's own one set apart."""
+    return {
+        "color": {
+            "field": "series",
+            "type": "nominal",
+            "scale": _series_scale(series, own),
+            "title": title,
+        },
+        "shape": {
+            "field": "series",
+            "type": "nominal",
+            "scale": _shape_scale(series, own),
+            "title": title,
+        },
+    }
+
+
 def _base(title: str, description: str, data: list[Any]) -> Spec:
     return {
         "title": title,
@@ -108,24 +136,8 @@ def comparison_chart(
     spec["mark"] = {"type": "point", "filled": True, "size": 110, "opacity": 1}
     spec["encoding"] = {
         "y": {"field": "item", "type": "nominal", "sort": list(items), "title": item_title},
-        "x": {
-            "field": "value",
-            "type": "quantitative",
-            "scale": {"domain": list(SCALE)},
-            "title": value_title,
-        },
-        "color": {
-            "field": "series",
-            "type": "nominal",
-            "scale": _series_scale(series, own),
-            "title": series_title,
-        },
-        "shape": {
-            "field": "series",
-            "type": "nominal",
-            "scale": _shape_scale(series, own),
-            "title": series_title,
-        },
+        "x": _score_axis(value_title),
+        **_series_channels(series, own, series_title),
     }
     return spec
 
@@ -147,24 +159,8 @@ def trend_chart(
     spec["mark"] = {"type": "line", "point": {"filled": True, "size": 80}, "strokeWidth": 2}
     spec["encoding"] = {
         "x": {"field": "item", "type": "ordinal", "title": year_title, "axis": {"labelAngle": 0}},
-        "y": {
-            "field": "value",
-            "type": "quantitative",
-            "scale": {"domain": list(SCALE)},
-            "title": value_title,
-        },
-        "color": {
-            "field": "series",
-            "type": "nominal",
-            "scale": _series_scale(series, own),
-            "title": series_title,
-        },
-        "shape": {
-            "field": "series",
-            "type": "nominal",
-            "scale": _shape_scale(series, own),
-            "title": series_title,
-        },
+        "y": _score_axis(value_title),
+        **_series_channels(series, own, series_title),
         "strokeDash": {
             "field": "series",
             "type": "nominal",
@@ -193,12 +189,7 @@ def bar_chart(
     spec["mark"] = {"type": "bar", "color": PALETTE[0]}
     spec["encoding"] = {
         "y": {"field": "item", "type": "nominal", "sort": list(items), "title": item_title},
-        "x": {
-            "field": "value",
-            "type": "quantitative",
-            "scale": {"domain": list(SCALE)},
-            "title": value_title,
-        },
+        "x": _score_axis(value_title),
     }
     return spec
 
