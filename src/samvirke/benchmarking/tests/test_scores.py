@@ -208,3 +208,26 @@ def test_database_categories_equal_the_memory_categories(
     assert found == {a: c for a, c in expected.items() if a in submitted and c}
     seen = {c for categories in found.values() for c in categories.values()}
     assert {"høj", DONT_KNOW, NOT_APPLICABLE, "yes"} <= seen
+
+
+def test_a_kept_structure_is_read_again_when_its_version_gains_a_node(
+    mixed: tuple[Campaign, Structure, list[Assessment]],
+) -> None:
+    """Structures are kept per process; a node added to the version makes a new one."""
+    campaign, structure, _assessments = mixed
+    version = campaign.framework_version
+    assert Structure.of(version.pk) is structure  # kept
+    area = structure.areas[0]
+    added = Node.objects.create(
+        version=version,
+        key="A.9",
+        kind=NodeKind.QUESTION,
+        parent=area,
+        depth=1,
+        position=99,
+        title={"en": "A.9"},
+        question_type="maturity",
+    )
+    again = Structure.of(version.pk)
+    assert again is not structure
+    assert added.pk in again.questions and added.pk not in structure.questions
