@@ -324,10 +324,16 @@ def seen(viewer: Viewer, where: str, response: HttpResponse) -> Seen:
 
 
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3})[.,](\d+)")
+# Clock times with fractions of a second ("12:34:51.111234" in an ISO timestamp) and dates
+# ("27.11.2026") are not scores: without this, a release created at second 51.111 would read
+# as a canary.
+_CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}[.,]\d+|(?<![\d.,])\d{1,2}\.\d{1,2}\.\d{4}")
 
 
 def number_forms(text: str) -> set[str]:
-    """Every decimal number in a text, as "int.dd" (three decimals or more: truncated to 3)."""
+    """Every decimal number in a text, as "int.dd" (three decimals or more: truncated to 3);
+    clock times and dates are not numbers here."""
+    text = _CLOCK.sub(" ", text)
     return {f"{whole}.{decimals[:3]}" for whole, decimals in _NUMBER.findall(text)}
 
 
