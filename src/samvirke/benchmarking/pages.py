@@ -24,7 +24,6 @@ from samvirke.baseline.models import (
     CampaignParticipant,
     CampaignState,
 )
-from samvirke.baseline.progress import assessment_overview
 from samvirke.benchmarking import charts, queries, service
 from samvirke.benchmarking.models import (
     CustomPartition,
@@ -439,13 +438,12 @@ def collecting(organisation: Organisation) -> Collecting | None:
     )
     if assessment is None:
         return None
-    overview = assessment_overview(assessment)
-    scores = overview.scores()
+    result, structure = service.live_result(organisation, assessment)
     return Collecting(
         assessment.campaign,
         service.response_count(assessment.campaign),
-        own(scores.total),
-        [(area_label(area), own(scores.areas.get(area.pk))) for area, _tally in overview.areas],
+        own(result.total),
+        [(area_label(area), own(result.areas.get(area.pk))) for area in structure.areas],
     )
 
 

@@ -182,19 +182,34 @@ def own_results(
     found = Structure.of_many(
         [a.campaign.framework_version_id for a in chosen] + list(extra_versions)
     )
-    rows: dict[int, list[Any]] = defaultdict(list)
-    # The same assessments as a subquery: one query even for an organisation with none. The
-    # value is read as its JSON text and decoded once per distinct text (a few levels and
-    # options), not once per answer.
+    # The same assessments as a subquery: one query even for an organisation with none.
+    rows = _confirmed_answers(organisation, assessments.values("pk"))
+    results = [_own_result(assessment, found, rows) for assessment in chosen]
+    return results, found
+
+
+def live_result(organisation: Organisation, assessment: Assessment) -> tuple[OwnResult, Structure]:
+    """The organisation's scores so far in an assessment that is still open, from its confirmed
+    answers (the rules of `own_results`), with its version's structure. Two queries: the
+    structure is kept per process, so the page need not read the version's nodes again."""
+    version = assessment.campaign.framework_version_id
+    found = Structure.of_many([version])
+    rows = _confirmed_answers(organisation, [assessment.pk])
+    return _own_result(assessment, found, rows), found[version]
+
+
+def _confirmed_answers(organisation: Organisation, assessments: Any) -> dict[int, list[Any]]:
+    """The confirmed answers of the organisation's assessments (ids or a subquery) as scoring
+    rows per assessment id. The value is read as its JSON text and decoded once per distinct
+    text (a few levels and options), not once per answer."""
     answers = (
-        Answer.objects.filter(
-            organisation=organisation, assessment__in=assessments.values("pk"), draft=False
-        )
+        Answer.objects.filter(organisation=organisation, assessment__in=assessments, draft=False)
         .annotate(text=Cast("value", TextField()))
         .values_list(
             "assessment_id", "question_id", "org_unit_id", "text", "not_applicable", "dont_know"
         )
     )
+    rows: dict[int, list[Any]] = defaultdict(list)
     decoded: dict[str, Any] = {}
     for assessment_id, question, unit, text, not_applicable, dont_know in answers:
         if text is not None and text not in decoded:
@@ -203,19 +218,20 @@ def own_results(
         rows[assessment_id].append(
             (assessment_id, question, unit, value, not_applicable, dont_know)
         )
-    results = []
-    for assessment in chosen:
-        structure = found[assessment.campaign.framework_version_id]
-        scored = score_assessments(structure, rows.get(assessment.pk, [])).get(assessment.pk)
-        results.append(
-            OwnResult(
-                assessment,
-                scored.total if scored else None,
-                scored.areas if scored else {},
-                scored.categories if scored else {},
-            )
-        )
-    return results, found
+    return rows
+
+
+def _own_result(
+    assessment: Assessment, structures: dict[int, Structure], rows: dict[int, list[Any]]
+) -> OwnResult:
+    structure = structures[assessment.campaign.framework_version_id]
+    scored = score_assessments(structure, rows.get(assessment.pk, [])).get(assessment.pk)
+    return OwnResult(
+        assessment,
+        scored.total if scored else None,
+        scored.areas if scored else {},
+        scored.categories if scored else {},
+    )
 
 
 def own_scores(organisation: Organisation, network: Network | None = None) -> list[OwnResult]:

@@ -35,6 +35,8 @@ from samvirke.baseline.models import (
     CampaignParticipant,
     CampaignState,
 )
+from samvirke.baseline.progress import assessment_overview
+from samvirke.baseline.services import answer_save
 from samvirke.baseline.tests.conftest import build_questions, make_version, open_campaign
 from samvirke.benchmarking import charts, queries, service
 from samvirke.benchmarking.models import (
@@ -541,6 +543,34 @@ def test_an_open_campaign_shows_the_count_and_own_scores(client: Client, world: 
     assert f"In progress: {campaign.title}" in html
     assert "0 responses so far" in html
     assert "Your own scores so far" in html
+
+
+def test_the_live_scores_are_the_assessment_pages(client: Client, world: World) -> None:
+    """The benchmark page's scores so far are those of the assessment page (confirmed answers
+    only, per-unit questions rolled up), read without the assessment's progress."""
+    questions = build_questions(make_version())
+    campaign = open_campaign(world, questions.version)
+    with scopes_disabled():
+        assessment = Assessment.objects.get(campaign=campaign, organisation=world.org_a)
+    with organisation_scope(world.org_a.pk):
+        for question, unit, value in (
+            (questions.maturity, None, 4),
+            (questions.yes_no, world.unit_a, "partly"),
+        ):
+            answer_save(
+                actor=world.owner,
+                assessment=assessment,
+                question=question,
+                org_unit=unit,
+                data={"value": value},
+                base_version=0,
+            )
+        expected = assessment_overview(assessment).scores()
+    assert expected.total == 65.0  # (80 + 50) / 2 with equal weights
+    html = page(client, world.owner, "/benchmarks/")
+    area = '<th scope="row">A1 Title of A1</th><td>65.0</td>'
+    assert area in html, html
+    assert '<th scope="row">Total</th><td>65.0</td>' in html
 
 
 def test_only_benchmark_viewers(client: Client, world: World) -> None:
