@@ -250,20 +250,13 @@ def _distributions(
     ]
 
 
-def _own_groups(organisation: Organisation, release: Release) -> list[ReleaseGroup]:
-    """The organisation's groups by its public code; "everyone" alone if it was not counted."""
-    groups = service.release_groups(release)
-    mine = [g for g in groups if organisation.code in g.members]
-    return mine or [g for g in groups if g.partition == PartitionKind.EVERYONE]
-
-
 def organisation_benchmark(
     organisation: Organisation, release: Release, *, distributions: bool = False
 ) -> OrganisationBenchmark:
     """The organisation's benchmark of one published release, in seven queries whatever the
     number of years, groups and questions. The answer shares of every question are read only
     with `distributions` (the export); the page reads them one area at a time (`area_shares`)."""
-    groups = _own_groups(organisation, release)
+    groups = service.own_groups(organisation, release)
     cells = queries.release_cells_for(
         release, group_ids=[g.pk for g in groups], scores_only=not distributions
     )
@@ -329,7 +322,7 @@ def area_shares(organisation: Organisation, release: Release, area_id: int) -> A
     questions = _shared_questions(structure, area_id)
     if area is None or not questions:
         return None
-    groups = _own_groups(organisation, release)
+    groups = service.own_groups(organisation, release)
     cells = service.release_cells(
         release,
         group_ids=[g.pk for g in groups],

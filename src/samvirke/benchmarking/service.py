@@ -26,6 +26,7 @@ from samvirke.baseline.models import (
     CampaignParticipant,
 )
 from samvirke.benchmarking.models import (
+    PartitionKind,
     Release,
     ReleaseCell,
     ReleaseGroup,
@@ -92,6 +93,14 @@ def visible_releases(organisation: Organisation) -> QuerySet[Release]:
 def release_groups(release: Release) -> list[ReleaseGroup]:
     """The release's groups in their published order."""
     return list(release.groups.order_by("position"))
+
+
+def own_groups(organisation: Organisation, release: Release) -> list[ReleaseGroup]:
+    """The release's groups the organisation was counted in, by its public code; "everyone"
+    alone if it was not counted (a late submitter): that mean is published to every member."""
+    groups = release_groups(release)
+    mine = [g for g in groups if organisation.code in g.members]
+    return mine or [g for g in groups if g.partition == PartitionKind.EVERYONE]
 
 
 def cell_value(

@@ -32,6 +32,7 @@ from samvirke.benchmarking.service import (
     HIDDEN,
     CellValue,
     Published,
+    own_groups,
     own_scores,
     quartile_band,
     release_cells,
@@ -229,11 +230,6 @@ def coverage(version: FrameworkVersion, scores: dict[int, float]) -> list[Covera
     return list(rows.values())
 
 
-def own_groups(release: Release, organisation: Organisation) -> list[ReleaseGroup]:
-    """The release's groups the organisation is in (everyone, its region, size class, kind...)."""
-    return [g for g in release_groups(release) if organisation.code in g.members]
-
-
 def _release_for(organisation: Organisation, campaign: Campaign) -> Release | None:
     return visible_releases(organisation).filter(campaign=campaign).first()
 
@@ -244,7 +240,7 @@ def organisation_report(assessment: Assessment) -> OrganisationReport:
     campaign = assessment.campaign
     release = _release_for(organisation, campaign)
     cells = release_cells(release) if release else {}
-    groups = own_groups(release, organisation) if release else []
+    groups = own_groups(organisation, release) if release else []
     overview = assessment_overview(assessment, texts=True)
     scores = overview.scores()
     total = Comparison(
