@@ -26,13 +26,14 @@ def require(request: HttpRequest, permission: str) -> None:
 
 
 class ApiTokenAuth(HttpBearer):
-    """Accept a request the middleware authenticated by API token; optionally require a permission.
+    """Accept a request the middleware authenticated by API token; optionally require a permission
+    (a name), or any one of several (a frozenset of names).
 
     The permission is checked here, before the body is read, so a caller without it learns
     nothing from validation errors.
     """
 
-    def __init__(self, permission: str | None = None) -> None:
+    def __init__(self, permission: str | frozenset[str] | None = None) -> None:
         super().__init__()
         self.permission = permission
 
@@ -40,8 +41,12 @@ class ApiTokenAuth(HttpBearer):
         token: ApiToken | None = getattr(request, "api_token", None)
         if token is None:
             return None
-        if self.permission is not None:
+        if isinstance(self.permission, str):
             require(request, self.permission)
+        elif self.permission is not None and not any(
+            has_permission(request, permission) for permission in self.permission
+        ):
+            raise PermissionDenied
         return token
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
@@ -52,3 +57,8 @@ class ApiTokenAuth(HttpBearer):
 def requires(permission: str) -> ApiTokenAuth:
     """Token authentication plus a named permission: `@router.get(..., auth=requires(Perm.X))`."""
     return ApiTokenAuth(permission)
+
+
+def requires_any(*permissions: str) -> ApiTokenAuth:
+    """Token authentication plus any one of several named permissions."""
+    return ApiTokenAuth(frozenset(permissions))

@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from samvirke.api.auth import requires_any
 from samvirke.api.schemas import INPUT_ERRORS, MAX_ID
 from samvirke.baseline.models import CampaignState
 from samvirke.benchmarking import service
@@ -34,8 +35,9 @@ from samvirke.tenancy.roles import Perm
 router = Router(tags=["benchmarks"])
 
 RELEASE = "/releases/{int:release_id}"
-#: Either permission shows the same releases and the same cells; neither shows more.
-VIEW_PERMISSIONS = frozenset({Perm.BENCHMARK_VIEW, Perm.NETWORK_COORDINATE})
+#: Either permission shows the same releases and the same cells; neither shows more. Checked
+#: (403) before any input is looked at.
+VIEW = requires_any(Perm.BENCHMARK_VIEW, Perm.NETWORK_COORDINATE)
 #: A campaign still collecting answers has no benchmark to serve (R9).
 COLLECTING = (CampaignState.DRAFT, CampaignState.OPEN)
 
@@ -47,12 +49,6 @@ _STATISTIC_RANK = {"total": 0, "area": 1, "question": 2}
 
 
 # --- input -----------------------------------------------------------------------------------
-
-
-def _require_view(request: OrgRequest) -> None:
-    """403 without a permission to see benchmarks: checked before any input is looked at."""
-    if not VIEW_PERMISSIONS & request.permissions:
-        raise PermissionDenied
 
 
 def _only_parameters(request: OrgRequest, allowed: Iterable[str]) -> None:
@@ -145,7 +141,7 @@ def _release_out(release: Release) -> dict[str, Any]:
     }
 
 
-@router.get("/releases", response={200: list[ReleaseOut], **INPUT_ERRORS})
+@router.get("/releases", response={200: list[ReleaseOut], **INPUT_ERRORS}, auth=VIEW)
 def benchmark_release_list(request: OrgRequest) -> list[dict[str, Any]]:
     """Published benchmark releases the caller's organisation may see, newest year first.
 
@@ -154,12 +150,11 @@ def benchmark_release_list(request: OrgRequest) -> list[dict[str, Any]]:
     `correction`. Needs `benchmarking.benchmark.view` or `tenancy.network.coordinate`. Takes
     no query parameters (422 for any).
     """
-    _require_view(request)
     _only_parameters(request, ())
     return [_release_out(release) for release in _releases(request)]
 
 
-@router.get(RELEASE + "/groups", response={200: list[GroupOut], **INPUT_ERRORS})
+@router.get(RELEASE + "/groups", response={200: list[GroupOut], **INPUT_ERRORS}, auth=VIEW)
 def benchmark_group_list(request: OrgRequest, release_id: int) -> list[dict[str, Any]]:
     """The release's groups in published order: its fixed partitions by public attributes.
 
@@ -167,7 +162,6 @@ def benchmark_group_list(request: OrgRequest, release_id: int) -> list[dict[str,
     in the request's language (Accept-Language), else English. 404 for a release that does not
     exist or is not visible to the caller, alike. Takes no query parameters (422 for any).
     """
-    _require_view(request)
     _only_parameters(request, ())
     release = _release(request, release_id)
     return [_group_out(group) for group in service.release_groups(release)]
@@ -198,7 +192,7 @@ StatisticQuery = Query(
 )
 
 
-@router.get(RELEASE + "/cells", response={200: list[CellOut], **INPUT_ERRORS})
+@router.get(RELEASE + "/cells", response={200: list[CellOut], **INPUT_ERRORS}, auth=VIEW)
 def benchmark_cell_list(
     request: OrgRequest,
     release_id: int,
@@ -217,7 +211,6 @@ def benchmark_cell_list(
     """
     # `group` and `statistic` are declared as text so that nothing is validated before the
     # permission check; they are then read raw, because ninja keeps only the last of repeats.
-    _require_view(request)
     _only_parameters(request, ("group", "statistic"))
     wanted_group, wanted_statistic = _group_filter(request), _statistic_filter(request)
     release = _release(request, release_id)

@@ -354,7 +354,7 @@ class Person:
 
     def refused_properly(self, status: int, permission: Any) -> bool:
         """404 or 405; 403 only where they lack the declared permission or may be refused."""
-        lacks = isinstance(permission, str) and permission not in self.permissions
+        lacks = bool(named(permission)) and not named(permission) & self.permissions
         return status in {404, 405} or (status == 403 and (lacks or self.may_be_refused))
 
 
@@ -853,8 +853,16 @@ def api_operations(schema: dict[str, Any]) -> list[Operation]:
     return operations
 
 
+def named(permission: Any) -> frozenset[str]:
+    """The names a declared permission accepts: one, any of several, or none (MISSING)."""
+    if isinstance(permission, str):
+        return frozenset({permission})
+    return permission if isinstance(permission, frozenset) else frozenset()
+
+
 def operation_permissions() -> dict[str, Any]:
-    """operationId → the named permission its authentication requires (MISSING if unknown)."""
+    """operationId → the named permission its authentication requires: a name, a frozenset
+    of names any one of which suffices, or MISSING if unknown."""
     from samvirke.api.api import api
 
     found: dict[str, Any] = {}

@@ -20,7 +20,7 @@ from samvirke.core.crosstenant import (
     all_routes,
 )
 from samvirke.core.testing import World, add_member, make_user
-from samvirke.core.tests.test_cross_tenant import operation_permissions
+from samvirke.core.tests.test_cross_tenant import named, operation_permissions
 from samvirke.core.tests.test_cross_tenant import quiet_request_log as quiet_request_log
 from samvirke.tenancy.roles import ROLE_PERMISSIONS, Perm, Role
 
@@ -35,8 +35,8 @@ def declared_permissions() -> dict[str, str]:
         if isinstance(route.permission, str)
     }
     for operation_id, permission in operation_permissions().items():
-        if isinstance(permission, str):
-            found[f"API operation {operation_id}"] = permission
+        for name in sorted(named(permission)):
+            found[f"API operation {operation_id} ({name})"] = name
     return found
 
 
