@@ -327,14 +327,22 @@ _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3})[.,](\d+)")
 # Clock times with fractions of a second ("12:34:51.111234" in an ISO timestamp) and dates
 # ("27.11.2026") are not scores: without this, a release created at second 51.111 would read
 # as a canary.
+_SEPARATOR = re.compile(r",(?=\d)")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}[.,]\d+|(?<![\d.,])\d{1,2}\.\d{1,2}\.\d{4}")
 
 
 def number_forms(text: str) -> set[str]:
     """Every decimal number in a text, as "int.dd" (three decimals or more: truncated to 3);
-    clock times and dates are not numbers here."""
+    clock times and dates are not numbers here. Read twice: as written (a decimal comma, as in
+    "47,5") and with each comma before a digit taken as a separator (a CSV row or a JSON array,
+    as in "Total,63.25,47.5")."""
     text = _CLOCK.sub(" ", text)
-    return {f"{whole}.{decimals[:3]}" for whole, decimals in _NUMBER.findall(text)}
+    separated = _SEPARATOR.sub(" ", text)
+    return {
+        f"{whole}.{decimals[:3]}"
+        for found in (text, separated)
+        for whole, decimals in _NUMBER.findall(found)
+    }
 
 
 def score_forms(score: float) -> set[str]:

@@ -337,13 +337,17 @@ def test_at01_canary_crawl_no_like(
 
 
 def test_at01_number_forms_read_scores_not_clock_times_or_dates() -> None:
-    """The scan reads a score in JSON, a table and Danish decimals, but not the seconds of a
-    timestamp or a date: those once made a release created at second 51.111 a "canary"."""
+    """The scan reads a score in JSON, a table, a CSV row and Danish decimals, but not the
+    seconds of a timestamp or a date: those once made a release created at second 51.111 a
+    "canary"."""
     text = (
         '{"created": "2026-11-27T12:34:51.111234Z", "value": 63.25, "n": 12}'
         " <td>47,5</td> 27.11.2026 kl. 12:34 2026-11-27 12:34:08.125+00:00"
     )
     assert number_forms(text) == {"63.25", "47.5"}
+    # After a comma: a CSV row and a compact JSON array.
+    assert number_forms("Total,Everyone,71.25,12\r\n") == {"71.25"}
+    assert number_forms('{"values":[12.5,63.333333]}') == {"12.5", "63.333"}
 
 
 def test_at02_architecture_lint_passes() -> None:
