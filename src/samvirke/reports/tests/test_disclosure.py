@@ -425,7 +425,6 @@ class Tally:
 
     cells: int = 0
     hidden: int = 0
-    #: Published cells shown as the marker to an organisation outside the group.
     pdf_rows: int = 0
     differences: list[str] = field(default_factory=list)
 
@@ -572,6 +571,25 @@ def test_at15_reports_show_only_published_cells(
         f"{len(tally.differences)} differences",
     )
     assert not tally.differences, line + "\n" + "\n".join(tally.differences[:30])
+
+
+def test_a_late_submitter_reads_everyones_published_mean(made: Made) -> None:
+    """An organisation not counted in the release is in no group, yet its report shows the
+    mean of all participants, as published (not the marker), in every format's table."""
+    late = made.peers["late submitter"].organisation
+    truth = truth_of(made.bench, late)
+    everyone = truth.everyone(truth.release)
+    assert late.code not in everyone.members
+    expect = truth.cells[(everyone.pk, "total")]
+    assert not expect.hidden
+    asked = made.asked[("organisation", "late submitter")]
+    pages = [one for one in asked if one.fmt == "html"]
+    assert pages
+    for one in pages:
+        scores = next(t for t in read_html(one.body).tables if t.header[0] == "Area")
+        assert scores.header[2:] == [EVERYONE], scores.header
+        total = next(row for row in scores.rows if str(row[0]) == "Total")
+        assert str(total[2]) == expect.text, (one.path, total)
 
 
 def test_at15_the_check_finds_a_planted_hidden_value(made: Made) -> None:
