@@ -207,7 +207,9 @@ def live_result(organisation: Organisation, assessment: Assessment) -> tuple[Own
     return _own_result(assessment, found, rows), found[version]
 
 
-def _confirmed_answers(organisation: Organisation, assessments: Any) -> dict[int, list[Any]]:
+def _confirmed_answers(
+    organisation: Organisation, assessments: Iterable[int] | QuerySet[Any]
+) -> dict[int, list[Any]]:
     """The confirmed answers of the organisation's assessments (ids or a subquery) as scoring
     rows per assessment id. The value is read as its JSON text and decoded once per distinct
     text (a few levels and options), not once per answer."""

@@ -50,6 +50,7 @@ from samvirke.benchmarking.release import release_build, release_publish
 from samvirke.benchmarking.testing import DK_LIKE, Population, Spec, population, small_version
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import World, add_member, make_user
+from samvirke.tenancy.models import OrgUnit
 from samvirke.tenancy.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -565,11 +566,24 @@ def test_the_live_scores_are_the_assessment_pages(client: Client, world: World) 
                 data={"value": value},
                 base_version=0,
             )
+        # A copied-forward draft of a second unit: shown, not counted.
+        school = OrgUnit.objects.create(organisation=world.org_a, name="Alfa Skole")
+        Answer.objects.create(
+            organisation=world.org_a,
+            assessment=assessment,
+            question=questions.yes_no,
+            org_unit=school,
+            value="yes",
+            draft=True,
+        )
         expected = assessment_overview(assessment).scores()
-    assert expected.total == 65.0  # (80 + 50) / 2 with equal weights
+        areas = [(a.pk, f"{a.key} {a.title['en']}") for a in (questions.area_1, questions.area_2)]
+    assert expected.total == 65.0  # (80 + 50) / 2 with equal weights; the draft left out
     html = page(client, world.owner, "/benchmarks/")
-    area = '<th scope="row">A1 Title of A1</th><td>65.0</td>'
-    assert area in html, html
+    for pk, label in areas:
+        score = expected.areas.get(pk)
+        shown = "–" if score is None else f"{score:.1f}"
+        assert f'<th scope="row">{label}</th><td>{shown}</td>' in html, (label, shown)
     assert '<th scope="row">Total</th><td>65.0</td>' in html
 
 
