@@ -19,21 +19,15 @@ if TYPE_CHECKING:
     from samvirke.accounts.models import ApiToken
 
 
-def require(request: HttpRequest, permission: str) -> None:
-    """Refuse (403) a caller whose memberships do not grant a named permission."""
-    if not has_permission(request, permission):
-        raise PermissionDenied
-
-
 class ApiTokenAuth(HttpBearer):
-    """Accept a request the middleware authenticated by API token; optionally require a permission
-    (a name), or any one of several (a frozenset of names).
+    """Accept a request the middleware authenticated by API token; optionally require any one
+    of a set of named permissions (`permission`, read by the cross-tenant suite).
 
     The permission is checked here, before the body is read, so a caller without it learns
     nothing from validation errors.
     """
 
-    def __init__(self, permission: str | frozenset[str] | None = None) -> None:
+    def __init__(self, permission: frozenset[str] | None = None) -> None:
         super().__init__()
         self.permission = permission
 
@@ -41,10 +35,8 @@ class ApiTokenAuth(HttpBearer):
         token: ApiToken | None = getattr(request, "api_token", None)
         if token is None:
             return None
-        if isinstance(self.permission, str):
-            require(request, self.permission)
-        elif self.permission is not None and not any(
-            has_permission(request, permission) for permission in self.permission
+        if self.permission is not None and not any(
+            has_permission(request, name) for name in self.permission
         ):
             raise PermissionDenied
         return token
@@ -56,7 +48,7 @@ class ApiTokenAuth(HttpBearer):
 
 def requires(permission: str) -> ApiTokenAuth:
     """Token authentication plus a named permission: `@router.get(..., auth=requires(Perm.X))`."""
-    return ApiTokenAuth(permission)
+    return ApiTokenAuth(frozenset({permission}))
 
 
 def requires_any(*permissions: str) -> ApiTokenAuth:

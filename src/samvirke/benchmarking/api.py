@@ -209,8 +209,8 @@ def benchmark_cell_list(
     the parameter for a list, range, negation, repeat or an id out of range; 404 for a release
     that does not exist or is not visible to the caller, alike.
     """
-    # `group` and `statistic` are declared as text so that nothing is validated before the
-    # permission check; they are then read raw, because ninja keeps only the last of repeats.
+    # `group` and `statistic` are declared as text and read raw: ninja keeps only the last of
+    # repeated parameters, and a repeat must be refused, not half-read.
     _only_parameters(request, ("group", "statistic"))
     wanted_group, wanted_statistic = _group_filter(request), _statistic_filter(request)
     release = _release(request, release_id)

@@ -854,15 +854,16 @@ def api_operations(schema: dict[str, Any]) -> list[Operation]:
 
 
 def named(permission: Any) -> frozenset[str]:
-    """The names a declared permission accepts: one, any of several, or none (MISSING)."""
+    """The names a declared permission accepts: a page's one, an API operation's any of a set,
+    or none (MISSING)."""
     if isinstance(permission, str):
         return frozenset({permission})
     return permission if isinstance(permission, frozenset) else frozenset()
 
 
 def operation_permissions() -> dict[str, Any]:
-    """operationId → the named permission its authentication requires: a name, a frozenset
-    of names any one of which suffices, or MISSING if unknown."""
+    """operationId → the named permissions its authentication accepts (any one suffices), or
+    MISSING if unknown."""
     from samvirke.api.api import api
 
     found: dict[str, Any] = {}
