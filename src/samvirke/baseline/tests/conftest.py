@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from samvirke.accounts.models import User
 from samvirke.baseline.models import Assessment, Campaign
-from samvirke.baseline.services import campaign_create, campaign_open
+from samvirke.baseline.services import answer_save, campaign_create, campaign_open
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import World
 from samvirke.frameworks.models import Framework, FrameworkVersion, Node, NodeKind
+from samvirke.tenancy.models import OrgUnit
 
 LEVELS = {str(n): {"en": f"Level text {n}"} for n in range(6)}
 
@@ -119,6 +122,21 @@ def build_questions(version: FrameworkVersion) -> QuestionSet:
 def questions(db: None) -> QuestionSet:
     """The small question set."""
     return build_questions(make_version())
+
+
+def save_answers(
+    actor: User, assessment: Assessment, answers: Iterable[tuple[Node, OrgUnit | None, Any]]
+) -> None:
+    """Confirmed answers (question, unit or None, value) saved through the answer service."""
+    for question, unit, value in answers:
+        answer_save(
+            actor=actor,
+            assessment=assessment,
+            question=question,
+            org_unit=unit,
+            data={"value": value},
+            base_version=0,
+        )
 
 
 def open_campaign(world: World, version: FrameworkVersion, year: int = 2026) -> Campaign:

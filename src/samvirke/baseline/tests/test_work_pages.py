@@ -14,7 +14,7 @@ from samvirke.baseline.models import Answer, Assessment, AssessmentState, Campai
 from samvirke.baseline.progress import assessment_overview
 from samvirke.baseline.scoring import question_score, rollup, value_score
 from samvirke.baseline.services import answer_save, assessment_submit, delegation_assign
-from samvirke.baseline.tests.conftest import QuestionSet
+from samvirke.baseline.tests.conftest import QuestionSet, save_answers
 from samvirke.core.testing import World, add_member, make_organisation, make_user
 from samvirke.tenancy.models import NetworkMembership, OrgUnit
 from samvirke.tenancy.roles import Role
@@ -293,18 +293,14 @@ def test_area_and_total_scores_follow_the_weights(
     owner_client: Client, world: World, campaign: Campaign, questions: QuestionSet
 ) -> None:
     assessment = a_assessment(world, campaign)
-    for question, unit, value in (
-        (questions.maturity, None, 5),
-        (questions.yes_no, world.unit_a, "no"),
-    ):
-        answer_save(
-            actor=world.owner,
-            assessment=assessment,
-            question=question,
-            org_unit=unit,
-            data={"value": value},
-            base_version=0,
-        )
+    save_answers(
+        world.owner,
+        assessment,
+        [
+            (questions.maturity, None, 5),
+            (questions.yes_no, world.unit_a, "no"),
+        ],
+    )
     scores = assessment_overview(assessment).scores()
     assert scores.areas[questions.area_1.pk] == 50.0
     assert scores.areas[questions.area_2.pk] is None  # number, choices and text are not scored

@@ -36,8 +36,12 @@ from samvirke.baseline.models import (
     CampaignState,
 )
 from samvirke.baseline.progress import assessment_overview
-from samvirke.baseline.services import answer_save
-from samvirke.baseline.tests.conftest import build_questions, make_version, open_campaign
+from samvirke.baseline.tests.conftest import (
+    build_questions,
+    make_version,
+    open_campaign,
+    save_answers,
+)
 from samvirke.benchmarking import charts, queries, service
 from samvirke.benchmarking.models import (
     PartitionKind,
@@ -554,18 +558,14 @@ def test_the_live_scores_are_the_assessment_pages(client: Client, world: World) 
     with scopes_disabled():
         assessment = Assessment.objects.get(campaign=campaign, organisation=world.org_a)
     with organisation_scope(world.org_a.pk):
-        for question, unit, value in (
-            (questions.maturity, None, 4),
-            (questions.yes_no, world.unit_a, "partly"),
-        ):
-            answer_save(
-                actor=world.owner,
-                assessment=assessment,
-                question=question,
-                org_unit=unit,
-                data={"value": value},
-                base_version=0,
-            )
+        save_answers(
+            world.owner,
+            assessment,
+            [
+                (questions.maturity, None, 4),
+                (questions.yes_no, world.unit_a, "partly"),
+            ],
+        )
         # A copied-forward draft of a second unit: shown, not counted.
         school = OrgUnit.objects.create(organisation=world.org_a, name="Alfa Skole")
         Answer.objects.create(
