@@ -113,6 +113,11 @@ class ParticipationManager(models.Manager["Assessment"]):
         )
         return {org: {"state": state, "submitted_at": at} for org, state, at in rows}
 
+    def submitted_count(self, campaign: Campaign) -> int:
+        """How many assessments of the campaign are submitted (one COUNT)."""
+        queryset: models.QuerySet[Assessment] = models.QuerySet(self.model, using=self._db)
+        return queryset.filter(campaign=campaign, state=AssessmentState.SUBMITTED).count()
+
 
 class Assessment(OrganisationOwnedModel):
     """One organisation's answers to one campaign."""

@@ -133,7 +133,7 @@ def campaign_releases(request: OrgRequest) -> list[CampaignReleases]:
     for campaign in campaigns.order_by("-year", "network__name", "title"):
         row = CampaignReleases(campaign, by_campaign.get(campaign.pk, []))
         if campaign.state == CampaignState.OPEN:
-            row.responses = response_count(campaign, CURRENT_POLICY.collecting_count_round)
+            row.responses = response_count(campaign)
         rows.append(row)
     return rows
 

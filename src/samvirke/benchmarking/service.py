@@ -35,6 +35,7 @@ from samvirke.benchmarking.models import (
     SharingAudience,
     SharingConsent,
 )
+from samvirke.benchmarking.policy import CURRENT_POLICY
 from samvirke.benchmarking.rules import TOTAL
 from samvirke.benchmarking.scores import Structure, score_assessments
 from samvirke.tenancy.models import Network, Organisation
@@ -319,8 +320,9 @@ def shared_results(release: Release, *, coordinator: bool) -> dict[int, dict[str
     return {organisation: result.scores for organisation, result in named.items()}
 
 
-def response_count(campaign: Campaign, policy_round: int = 5) -> int:
-    """R9: while a campaign collects answers, only the number of submissions, rounded to 5."""
-    submitted = Assessment.participation.states_of(campaign)
-    count = sum(1 for s in submitted.values() if s["state"] == AssessmentState.SUBMITTED)
-    return policy_round * round(count / policy_round)
+def response_count(campaign: Campaign, policy_round: int | None = None) -> int:
+    """R9: while a campaign collects answers, only the number of submissions, rounded (to the
+    policy's step unless told otherwise)."""
+    step = CURRENT_POLICY.collecting_count_round if policy_round is None else policy_round
+    count = Assessment.participation.submitted_count(campaign)
+    return step * round(count / step)
