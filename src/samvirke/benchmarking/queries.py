@@ -18,7 +18,6 @@ from samvirke.benchmarking.models import (
     ReleaseState,
 )
 from samvirke.benchmarking.rules import TOTAL
-from samvirke.benchmarking.scores import Structure
 from samvirke.benchmarking.service import HIDDEN, CellValue, cell_value, release_cells
 from samvirke.tenancy.models import Network
 
@@ -58,11 +57,3 @@ def everyone_means(releases: list[Release], statistic: str = TOTAL) -> dict[int,
     for release, hidden, value, grid, n, p25, p50, p75 in rows:
         found[release] = cell_value(hidden, value, grid, n, (p25, p50, p75))
     return found
-
-
-# --- framework structures and the organisation's own results ---------------------------------
-
-
-def structures(version_ids: Iterable[int]) -> dict[int, Structure]:
-    """`Structure.of` for several framework versions in one query."""
-    return Structure.of_many(version_ids)

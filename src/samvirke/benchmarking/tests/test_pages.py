@@ -42,7 +42,7 @@ from samvirke.baseline.tests.conftest import (
     open_campaign,
     save_answers,
 )
-from samvirke.benchmarking import charts, queries, service
+from samvirke.benchmarking import charts, service
 from samvirke.benchmarking.models import (
     PartitionKind,
     Release,
@@ -51,6 +51,7 @@ from samvirke.benchmarking.models import (
 )
 from samvirke.benchmarking.pages import BANDS, MARKER, option_label, organisation_benchmark
 from samvirke.benchmarking.release import release_build, release_publish
+from samvirke.benchmarking.scores import Structure
 from samvirke.benchmarking.testing import DK_LIKE, Population, Spec, population, small_version
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import World, add_member, make_user
@@ -267,7 +268,7 @@ def test_an_areas_shares_come_from_the_release(client: Client, large: Released) 
 
 def test_an_older_release_has_its_own_areas(client: Client, large: Released) -> None:
     older = large.releases[0]
-    areas = queries.structures([older.campaign.framework_version_id])[
+    areas = Structure.of_many([older.campaign.framework_version_id])[
         older.campaign.framework_version_id
     ].areas
     html = page(client, large.viewer, "/benchmarks/", release_id=older.pk)
@@ -361,7 +362,7 @@ def test_the_export_holds_the_page_numbers(client: Client, large: Released) -> N
     with organisation_scope(organisation.pk):
         data = organisation_benchmark(organisation, release)
     cells = service.release_cells(release)
-    areas = queries.structures([release.campaign.framework_version_id])[
+    areas = Structure.of_many([release.campaign.framework_version_id])[
         release.campaign.framework_version_id
     ].areas
     statistics = ["total"] + [f"area:{a.pk}" for a in areas]
@@ -492,7 +493,7 @@ def test_constant_query_counts(
 
 def _areas(release: Release) -> list[int]:
     version = release.campaign.framework_version_id
-    return [a.pk for a in queries.structures([version])[version].areas]
+    return [a.pk for a in Structure.of_many([version])[version].areas]
 
 
 def test_the_network_page_counts_the_same_whoever_shares_or_submits(
