@@ -9,10 +9,14 @@
   its one org unit). Rows are written in bulk, each organisation's inside its own scope, with the
   demo history's prepared INSERT (`insert_rows`).
 - Then, timed in this process:
+  (s) stamping every answer with its question score, area and weight, as submission does
+      (benchmarking.scores.stamp: the version's score table joined to the answers in one UPDATE
+      per batch of assessments); here all 5,000 submissions at once, and then one assessment at
+      a time, the cost a submission adds. PostgreSQL then vacuums and analyses the answers, as
+      autovacuum does after a bulk update (untimed);
   (a) scoring all the answers with benchmarking.scores, as release.gather does it: the version's
-      `Structure`, then `campaign_scores` (the version's score table joined to the answers,
-      summed per assessment and area by the database; total and area scores by the rules of
-      docs/scoring.md);
+      `Structure`, then `campaign_scores` (the stamped answers summed per assessment and area by
+      the database; total and area scores by the rules of docs/scoring.md);
   (b) a raw SQL `SELECT assessment_id, AVG(value) ... GROUP BY assessment_id` over the same
       answers (the JSON number cast to a float for SQLite and PostgreSQL), the floor any
       scoring in the database could reach; the ratio (a)/(b) is the figure (target <= 3);
@@ -27,12 +31,14 @@ from __future__ import annotations
 
 import datetime
 import random
+import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from prepare import Login, say
 from samvirke.accounts.models import User
@@ -46,7 +52,7 @@ from samvirke.baseline.models import (
     CampaignState,
 )
 from samvirke.benchmarking.release import release_build, release_publish
-from samvirke.benchmarking.scores import Structure, campaign_scores
+from samvirke.benchmarking.scores import Structure, campaign_scores, stamp
 from samvirke.core.scoping import organisation_scope
 from samvirke.demo.history_seed import ANSWER_COLUMNS, insert_rows
 from samvirke.frameworks.models import AnswerLevel, FrameworkVersion, Node, NodeKind
@@ -87,6 +93,8 @@ KINDS = {
 JOINED = datetime.date(2020, 1, 1)
 #: Timed twice each, alternately; the faster run counts (the first warms the page cache).
 REPEATS = 2
+#: Single submissions stamped to time what one submission adds.
+STAMP_SAMPLES = 20
 #: Issue 6: scoring within this factor of the raw GROUP BY.
 MAX_RATIO = 3.0
 
@@ -111,17 +119,24 @@ class NationalResult:
     published: bool = False
     scoring_runs: list[float] = field(default_factory=list)
     sql_runs: list[float] = field(default_factory=list)
+    #: (s) Stamping every submitted assessment at once, and the median of one submission's.
+    stamp_seconds: float = 0.0
+    stamp_one_ms: float = 0.0
 
     @property
     def notes(self) -> list[str]:
         """The figures as lines of the report."""
         summary = self.release_summary
         verdict = "within" if self.ratio <= MAX_RATIO else "OVER"
-        within = self.scoring_seconds + self.release_seconds
+        within = self.stamp_seconds + self.scoring_seconds + self.release_seconds
         return [
             f"National scale: {self.organisations} organisations x {self.questions} questions x "
             f"{self.years} years = {self.answers:,} answers, written in {self.write_seconds} s "
             "(bulk, each organisation in its own scope).",
+            f"Stamping the answers' scores as submission does (benchmarking.scores.stamp): "
+            f"{self.stamp_seconds} s for all {self.scored_assessments} submissions at once; "
+            f"{self.stamp_one_ms} ms for one submission of {self.questions} answers (median of "
+            f"{STAMP_SAMPLES}).",
             f"Scoring all {self.answers:,} answers (benchmarking.scores: Structure + "
             f"campaign_scores, total and area scores): {self.scoring_seconds} s for "
             f"{self.scored_assessments} assessments; raw SQL AVG ... GROUP BY over the same "
@@ -134,8 +149,8 @@ class NationalResult:
             f"{summary.get('cells')} cells hidden ({summary.get('hidden_share')}), "
             f"{summary.get('programmes_solved')} programmes, "
             f"{summary.get('suppression_rounds')} suppression rounds.",
-            f"Scoring all years + building and auditing one release: {round(within, 2)} s "
-            f"(target 60 s at 1,000 organisations on 2 cores).",
+            f"Stamping and scoring all years + building and auditing one release: "
+            f"{round(within, 2)} s (target 60 s at 1,000 organisations on 2 cores).",
         ]
 
 
@@ -333,6 +348,31 @@ def national_dataset(organisations: int, years: int) -> National:
 # --- the timings -----------------------------------------------------------------------------
 
 
+def _stamp(national: National) -> tuple[float, float]:
+    """(s) Stamp every submitted assessment as submission does: all at once (seconds), then
+    STAMP_SAMPLES single assessments again (the median in milliseconds)."""
+    structure = Structure.of(national.version.pk)
+    with scopes_disabled():
+        ids = list(
+            Assessment.objects.filter(
+                campaign__in=national.campaigns, state=AssessmentState.SUBMITTED
+            ).values_list("pk", flat=True)
+        )
+    started = time.perf_counter()
+    stamp(structure, ids)
+    seconds = time.perf_counter() - started
+    singles = []
+    for pk in ids[:: max(1, len(ids) // STAMP_SAMPLES)][:STAMP_SAMPLES]:
+        started = time.perf_counter()
+        stamp(structure, [pk])
+        singles.append(time.perf_counter() - started)
+    if connection.vendor == "postgresql":
+        # What autovacuum does soon after a bulk update: the old row versions go.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE " + connection.ops.quote_name(Answer._meta.db_table))
+    return seconds, statistics.median(singles) * 1000 if singles else 0.0
+
+
 def _score(national: National) -> tuple[float, int]:
     """(a) Scoring every answer as release.gather does; seconds and assessments scored."""
     started = time.perf_counter()
@@ -405,6 +445,8 @@ def measure(
 ) -> NationalResult:
     """Write the national dataset and time (a), (b) and (c)."""
     national = national_dataset(organisations, years)
+    say(f"Timing stamping {national.answers:,} answers' scores, as submission does")
+    stamp_seconds, stamp_one = _stamp(national)
     say(f"Timing scoring vs raw SQL GROUP BY over {national.answers:,} answers ({REPEATS}x each)")
     scoring_runs, sql_runs = [], []
     scored = grouped = 0
@@ -433,6 +475,8 @@ def measure(
         published=published,
         scoring_runs=scoring_runs,
         sql_runs=sql_runs,
+        stamp_seconds=round(stamp_seconds, 2),
+        stamp_one_ms=round(stamp_one, 1),
     )
     for note in result.notes:
         print(f"    {note}", flush=True)

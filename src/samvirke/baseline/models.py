@@ -140,6 +140,9 @@ class Assessment(OrganisationOwnedModel):
         related_name="+",
     )
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    #: The scoring rules and framework version its answers' `score` columns were stamped with
+    #: (benchmarking.scores.stamp); empty when not stamped, and again whenever the state changes.
+    scored_with = models.CharField(max_length=100, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -222,6 +225,22 @@ class Answer(OrganisationOwnedModel):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Stamped when the assessment is submitted (benchmarking.scores.stamp, docs/scoring.md), so
+    # a release sums them without joining questions: the answer's question score by the rules
+    # named in `Assessment.scored_with`, its question's area and weight. Empty for answers that
+    # score nothing (not applicable, drafts, unscored questions) and before stamping.
+    score = models.FloatField(null=True, blank=True, editable=False)
+    score_area = models.ForeignKey(
+        Node,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    score_weight = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["assessment", "question__position"]

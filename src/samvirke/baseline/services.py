@@ -24,7 +24,7 @@ from samvirke.baseline.models import (
     CampaignState,
     Delegation,
 )
-from samvirke.baseline.signals import campaign_closed
+from samvirke.baseline.signals import assessment_submitted, campaign_closed
 from samvirke.baseline.validation import AnswerData, clean_answer
 from samvirke.core.scoping import organisation_scope
 from samvirke.frameworks.models import AnswerLevel, FrameworkVersion, Node, NodeKind
@@ -267,8 +267,11 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     before = current.state
     assessment.state = AssessmentState.SUBMITTED
     assessment.submitted_at, assessment.submitted_by = timezone.now(), actor
-    assessment.save(update_fields=["state", "submitted_at", "submitted_by"])
+    assessment.scored_with = ""
+    assessment.save(update_fields=["state", "submitted_at", "submitted_by", "scored_with"])
     _audit_assessment(actor, assessment, "baseline.assessment.submitted", before)
+    # Benchmarks stamp the answers' scores now, in this transaction (docs/scoring.md).
+    assessment_submitted.send(sender=Assessment, assessment=assessment)
     return assessment
 
 
@@ -285,7 +288,8 @@ def assessment_reopen(*, actor: User, assessment: Assessment, reason: str) -> As
     before = current.state
     assessment.state = AssessmentState.IN_PROGRESS
     assessment.reopen_count = current.reopen_count + 1
-    assessment.save(update_fields=["state", "reopen_count"])
+    assessment.scored_with = ""  # its answers may change: their scores are stamped again
+    assessment.save(update_fields=["state", "reopen_count", "scored_with"])
     extra = {
         "reason": reason.strip(),
         "reopen_count": [current.reopen_count, assessment.reopen_count],

@@ -12,8 +12,11 @@ class BenchmarkingConfig(AppConfig):
     verbose_name = _("Benchmarks")
 
     def ready(self) -> None:
-        """Build a campaign's release in the background once it closes."""
-        from samvirke.baseline.signals import campaign_closed
+        """Stamp an assessment's scores when it is submitted; build a campaign's release in the
+        background once it closes."""
+        from samvirke.baseline.signals import assessment_submitted, campaign_closed
+        from samvirke.benchmarking.scores import stamp_on_submit
         from samvirke.benchmarking.tasks import enqueue_on_close
 
+        assessment_submitted.connect(stamp_on_submit, dispatch_uid="benchmarking-stamp-on-submit")
         campaign_closed.connect(enqueue_on_close, dispatch_uid="benchmarking-release-on-close")

@@ -5,11 +5,15 @@ hold all three equal:
 
 - `score_assessments` scores answer tuples in memory with lookup tables per question (one
   organisation's own results, a handful of assessments);
-- `campaign_scores` lets the database do it for whole campaigns: the version's score table (one
-  row per question and scored answer value) is joined to the answers and summed per assessment
-  and area in two GROUP BY queries, so a release over 1,000 organisations reads ~30,000 sums
-  instead of 300,000 answers. `campaign_categories` reads the answer categories of the questions
-  whose distributions are published, as raw rows.
+- `campaign_scores` lets the database do it for whole campaigns. An assessment's answers are
+  stamped with their question score, area and weight when it is submitted (`stamp`: the
+  version's score table, one row per question and scored answer value, joined to its answers
+  in one UPDATE; a per-unit question's weight shared equally among its answering units). The
+  release sums the stamped answers per assessment and area in one GROUP BY query, without
+  joining the questions, so a release over 1,000 organisations reads ~50,000 sums instead of
+  300,000 answers. Answers not stamped by the current rules and version are stamped first.
+  `campaign_categories` reads the answer categories of the questions whose distributions are
+  published, as raw rows.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max
+from django_scopes import scopes_disabled
 
 from samvirke.baseline.models import Answer, Assessment, AssessmentState
-from samvirke.baseline.scoring import is_scored, value_score, weighted_mean
+from samvirke.baseline.scoring import SCORING_VERSION, is_scored, value_score, weighted_mean
 from samvirke.baseline.validation import maturity_range
 from samvirke.frameworks.models import AnswerLevel, FrameworkVersion, Node, NodeKind, QuestionType
 
@@ -48,6 +53,9 @@ class Structure:
     value_scores: dict[tuple[int, str], float | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: What answers stamped by this structure record (`Assessment.scored_with`): the scoring
+    #: rules' version and the key this process keeps the structure by.
+    stamp: str = field(default=SCORING_VERSION, compare=False)
 
     @classmethod
     def of(cls, version_id: int) -> Structure:
@@ -90,7 +98,10 @@ class Structure:
             if len(_STRUCTURES) + len(missing) > MAX_KEPT_STRUCTURES:
                 _STRUCTURES.clear()
             for pk in missing:
-                found[pk] = _STRUCTURES[keys[pk]] = cls.from_nodes(nodes.get(pk, []))
+                structure = cls.from_nodes(nodes.get(pk, []))
+                loaded, count, last = keys[pk][1:]
+                structure.stamp = f"{SCORING_VERSION}:{pk}:{loaded.isoformat()}:{count}:{last}"
+                found[pk] = _STRUCTURES[keys[pk]] = structure
         return {pk: found[pk] if pk in found else cls.from_nodes([]) for pk in wanted}
 
     @classmethod
@@ -271,77 +282,125 @@ def score_assessments(
 # --- scoring in the database -----------------------------------------------------------------
 
 
-def _constraint(name: str) -> str:
-    """The name of one of Answer's unique constraints (fails loudly if it is renamed)."""
-    return next(c.name for c in Answer._meta.constraints if c.name == name)
+def _score_table_sql(rows: int) -> str:
+    """The score table as a VALUES list cast to typed columns (q, k, s, area, w, u).
 
-
-#: Per-unit or not → the partial unique index of that answer level.
-_LEVEL_INDEX = {
-    True: _constraint("answer_unique_unit"),
-    False: _constraint("answer_unique_organisation"),
-}
-
-
-def _score_sql(rows: int, campaigns: int, per_unit: bool) -> str:
-    """One of the two GROUP BY statements; identifiers from the models, every value a parameter.
-
-    The score table (of organisation-level or of per-unit questions) arrives as a VALUES list
-    cast to typed columns. SQLite materialises it once (so it indexes it by question and key:
-    the casts give the columns an affinity) and its joins are written CROSS JOIN, which fixes the
-    order assessments → their answers → the score table. PostgreSQL inlines it, so its planner
-    sees the list's size and hashes it.
+    SQLite materialises it once (so it indexes it by question and key: the casts give the
+    columns an affinity); PostgreSQL inlines it, so its planner sees the list's size and hashes
+    it.
     """
-    quote = connection.ops.quote_name
-    answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
-    sqlite = connection.vendor == "sqlite"
-    join = " CROSS JOIN " if sqlite else " JOIN "
-    text = "a.value" if sqlite else "a.value::text"
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * rows)
-    materialized = "MATERIALIZED " if sqlite else ""
-    table = (
-        "WITH lk (q, k, s, area, w) AS "  # noqa: S608
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * rows)
+    materialized = "MATERIALIZED " if connection.vendor == "sqlite" else ""
+    return (
+        "WITH lk (q, k, s, area, w, u) AS "  # noqa: S608
         + materialized
         + "(SELECT CAST(column1 AS INTEGER), CAST(column2 AS TEXT), "
         "CAST(column3 AS DOUBLE PRECISION), CAST(column4 AS INTEGER), "
-        "CAST(column5 AS DOUBLE PRECISION) FROM (VALUES " + values + ") AS v) "
+        "CAST(column5 AS DOUBLE PRECISION), CAST(column6 AS INTEGER) FROM (VALUES "
+        + values
+        + ") AS v) "
     )
-    unit = "a.org_unit_id IS NOT NULL" if per_unit else "a.org_unit_id IS NULL"
-    # SQLite reads only the answers of the level through the level's partial unique index
-    # (assessment, question[, unit]); without the hint it walks every answer of the assessment.
-    index = " INDEXED BY " + quote(_LEVEL_INDEX[per_unit]) if sqlite else ""
-    source = (
-        "FROM "
+
+
+def _stamp_sql(rows: int, assessments: int) -> list[str]:
+    """The statements of `stamp`, in order: clear the answers' stamps, stamp them from the score
+    table, share each per-unit question's weight among its stamped units, and record the rules
+    on the assessments. Identifiers from the models, every value a parameter."""
+    quote = connection.ops.quote_name
+    answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
+    ids = "(" + ", ".join(["%s"] * assessments) + ")"
+    text = "a.value" if connection.vendor == "sqlite" else "a.value::text"
+    clear = (
+        "UPDATE "  # noqa: S608
+        + answer
+        + " SET score = NULL, score_area_id = NULL, score_weight = NULL "
+        "WHERE assessment_id IN " + ids + " AND score IS NOT NULL"
+    )
+    # Only answers at their question's level score (an organisation-level answer to a per-unit
+    # question does not), as in `score_assessments`.
+    fill = (
+        _score_table_sql(rows)  # noqa: S608
+        + "UPDATE "
+        + answer
+        + " AS a SET score = l.s, score_area_id = l.area, score_weight = l.w FROM lk l "
+        "WHERE a.assessment_id IN "
+        + ids
+        + " AND a.draft = %s AND a.not_applicable = %s AND l.q = a.question_id "
+        "AND l.u = CASE WHEN a.org_unit_id IS NULL THEN 0 ELSE 1 END "
+        "AND l.k = CASE WHEN a.dont_know THEN %s ELSE " + text + " END"
+    )
+    # A per-unit question scores the mean of its units: each stamped unit answer carries an
+    # equal share of the question's weight, so one weighted sum covers both levels.
+    share = (
+        "UPDATE "  # noqa: S608
+        + answer
+        + " SET score_weight = score_weight / (SELECT COUNT(*) FROM "
+        + answer
+        + " b WHERE b.assessment_id = "
+        + answer
+        + ".assessment_id AND b.question_id = "
+        + answer
+        + ".question_id AND b.org_unit_id IS NOT NULL AND b.score IS NOT NULL) "
+        "WHERE assessment_id IN " + ids + " AND org_unit_id IS NOT NULL AND score IS NOT NULL"
+    )
+    record = "UPDATE " + assessment + " SET scored_with = %s WHERE id IN " + ids  # noqa: S608
+    return [clear, fill, share, record]
+
+
+#: Assessments stamped per statement (a submission stamps one; a release its stale ones).
+STAMP_BATCH = 400
+
+
+def stamp(structure: Structure, assessment_ids: Sequence[int]) -> None:
+    """Stamp every answer of the assessments with its question score, area and weight.
+
+    Submission does it for one assessment (`stamp_on_submit`), `campaign_scores` for every
+    submitted assessment not stamped by these rules and this framework version (answers loaded
+    in bulk, or stamped by older rules). Not applicable answers, drafts, unscored questions and
+    values validation refuses stay unstamped, so they score nothing, as in `value_score`.
+    """
+    table = structure.score_table()
+    ids = list(assessment_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(ids), STAMP_BATCH):
+            chunk = ids[start : start + STAMP_BATCH]
+            clear, fill, share, record = _stamp_sql(len(table), len(chunk))
+            cursor.execute(clear, chunk)  # arch: sql-ok (identifiers from the models)
+            if table:
+                params: list[Any] = [x for row in table for x in row]
+                params += [*chunk, False, False, DONT_KNOW_KEY]
+                cursor.execute(fill, params)  # arch: sql-ok (identifiers from the models)
+                cursor.execute(share, chunk)  # arch: sql-ok (identifiers from the models)
+            cursor.execute(record, [structure.stamp, *chunk])  # arch: sql-ok (as above)
+
+
+def stamp_on_submit(sender: type[Assessment], assessment: Assessment, **kwargs: Any) -> None:
+    """Stamp a just-submitted assessment's answers (receiver of `assessment_submitted`)."""
+    structure = Structure.of(assessment.campaign.framework_version_id)
+    stamp(structure, [assessment.pk])
+    assessment.scored_with = structure.stamp
+
+
+def _sum_sql(campaigns: int) -> str:
+    """The GROUP BY over stamped answers; identifiers from the models, every value a parameter.
+
+    SQLite's join is written CROSS JOIN, which fixes the order assessments → their answers (by
+    the answers' assessment index).
+    """
+    quote = connection.ops.quote_name
+    answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
+    join = " CROSS JOIN " if connection.vendor == "sqlite" else " JOIN "
+    return (
+        "SELECT a.assessment_id, a.score_area_id, SUM(a.score_weight * a.score), "  # noqa: S608
+        "SUM(a.score_weight) FROM "
         + assessment
         + " s"
         + join
         + answer
-        + " a"
-        + index
-        + " ON a.assessment_id = s.id"
-        + join
-        + "lk l ON l.q = a.question_id AND l.k = CASE WHEN a.dont_know THEN %s ELSE "
-        + text
-        + " END WHERE s.campaign_id IN ("
+        + " a ON a.assessment_id = s.id WHERE s.campaign_id IN ("
         + ", ".join(["%s"] * campaigns)
-        + ") AND s.state = %s AND a.draft = %s AND a.not_applicable = %s AND "
-        + unit
-    )
-    if not per_unit:
-        return (
-            table
-            + "SELECT a.assessment_id, l.area, SUM(l.w * l.s), SUM(l.w) "
-            + source
-            + " GROUP BY a.assessment_id, l.area"
-        )
-    # A per-unit question's score is the mean of its units' scores, then weighted like any other.
-    return (
-        table  # noqa: S608
-        + "SELECT t.assessment_id, t.area, SUM(t.w * t.s), SUM(t.w) FROM (SELECT "
-        "a.assessment_id AS assessment_id, l.area AS area, l.w AS w, AVG(l.s) AS s "
-        + source
-        + " GROUP BY a.assessment_id, a.question_id, l.area, l.w) t"
-        " GROUP BY t.assessment_id, t.area"
+        + ") AND s.state = %s AND s.scored_with = %s AND a.draft = %s AND a.not_applicable = %s "
+        "AND a.score IS NOT NULL GROUP BY a.assessment_id, a.score_area_id"
     )
 
 
@@ -350,28 +409,32 @@ def campaign_scores(
 ) -> dict[int, OrganisationScores]:
     """Total and area scores of every submitted assessment of the campaigns, by assessment id.
 
-    Categories are left empty (see `campaign_categories`). Reads across organisations: only
-    the release (and the national-scale harness) call it.
+    First stamps the answers of any submitted assessment not yet stamped by these rules and
+    this version (`stamp`), then sums the stamped scores per assessment and area in one GROUP
+    BY statement. Categories are left empty (see `campaign_categories`). Reads across
+    organisations: only the release (and the national-scale harness) call it.
     """
-    table = structure.score_table()
-    sums: dict[int, dict[int, list[float]]] = defaultdict(dict)
+    if not campaign_ids:
+        return {}
+    with scopes_disabled():
+        stale = list(
+            Assessment.objects.filter(campaign__in=campaign_ids, state=AssessmentState.SUBMITTED)
+            .exclude(scored_with=structure.stamp)
+            .values_list("pk", flat=True)
+        )
+    if stale:
+        stamp(structure, stale)
+    sums: dict[int, dict[int, float]] = defaultdict(dict)
+    params: list[Any] = [*campaign_ids, str(AssessmentState.SUBMITTED), structure.stamp]
+    params += [False, False]
     with connection.cursor() as cursor:
-        for per_unit in (False, True):
-            rows = [row[:5] for row in table if row[5] == per_unit]
-            if not rows or not campaign_ids:
-                continue
-            statement = _score_sql(len(rows), len(campaign_ids), per_unit)
-            params: list[Any] = [x for row in rows for x in row]
-            params += [DONT_KNOW_KEY, *campaign_ids, str(AssessmentState.SUBMITTED), False, False]
-            cursor.execute(statement, params)  # arch: sql-ok (identifiers from the models)
-            for assessment, area, weighted, weights in cursor.fetchall():
-                found = sums[assessment].setdefault(area, [0.0, 0.0])
-                found[0] += weighted
-                found[1] += weights
+        cursor.execute(_sum_sql(len(campaign_ids)), params)  # arch: sql-ok (from the models)
+        for assessment, area, weighted, weights in cursor.fetchall():
+            if weights:
+                sums[assessment][area] = weighted / weights
     area_weights = {area.pk: area.weight for area in structure.areas}
     result: dict[int, OrganisationScores] = {}
-    for assessment, per_area in sums.items():
-        areas = {area: w_sum / w for area, (w_sum, w) in per_area.items() if w}
+    for assessment, areas in sums.items():
         total = weighted_mean((score, area_weights[area]) for area, score in areas.items())
         result[assessment] = OrganisationScores(total, areas, {})
     return result

@@ -198,3 +198,15 @@ def population(spec: Spec, *, year: int = 2026, network: Network | None = None) 
                 ]
             )
     return Population(network, campaign, version, organisations, areas, questions)
+
+
+def revise_answers(organisation: Organisation, value: int, questions: Sequence[Node] = ()) -> None:
+    """Set answers of an organisation's submitted assessments to one value behind the services'
+    back (all answers, or those of the questions), and take back their score stamps, as
+    reopening would, so the next release scores them again."""
+    with organisation_scope(organisation.pk):
+        answers = Answer.objects.filter(organisation=organisation)
+        if questions:
+            answers = answers.filter(question__in=questions)
+        answers.update(value=value, not_applicable=False)
+        Assessment.objects.filter(organisation=organisation).update(scored_with="")

@@ -42,7 +42,14 @@ from samvirke.benchmarking.audit import AuditResult, Constraint, Problem, audit_
 from samvirke.benchmarking.models import Release, ReleaseCell, ReleaseGroup, ReleaseScore
 from samvirke.benchmarking.policy import CURRENT_POLICY, DisclosurePolicy
 from samvirke.benchmarking.release import release_build, release_publish
-from samvirke.benchmarking.testing import DK_LIKE, NO_LIKE, Population, Spec, population
+from samvirke.benchmarking.testing import (
+    DK_LIKE,
+    NO_LIKE,
+    Population,
+    Spec,
+    population,
+    revise_answers,
+)
 from samvirke.core.crosstenant import (
     OBJECT_PARAMS,
     SHARED_PARAMS,
@@ -217,11 +224,7 @@ OPTED_IN = (40, 60)
 
 def _set_answers(pop: Population, indices: list[int], question_index: int, value: int) -> None:
     for index in indices:
-        organisation = pop.organisations[index]
-        with organisation_scope(organisation.pk):
-            Answer.objects.filter(
-                organisation=organisation, question=pop.questions[question_index]
-            ).update(value=value, not_applicable=False)
+        revise_answers(pop.organisations[index], value, [pop.questions[question_index]])
 
 
 def prepare_adversarial(pop: Population) -> None:

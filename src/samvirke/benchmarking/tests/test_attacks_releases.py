@@ -22,7 +22,7 @@ from samvirke.benchmarking.release import (
     release_publish,
     suppress_until_safe,
 )
-from samvirke.benchmarking.testing import Population, Spec, population
+from samvirke.benchmarking.testing import Population, Spec, population, revise_answers
 from samvirke.benchmarking.tests.conftest import (
     ALL_NO_REGION,
     BLOCK_REGION,
@@ -200,12 +200,6 @@ def test_at13_all_and_all_but_one_answering_no_are_hidden(adversarial: Bench) ->
 # --- AT-07: temporal ----------------------------------------------------------------------------
 
 
-def revise(organisation: Organisation, value: int) -> None:
-    """An answer revision after the release: every answer of the organisation set to a value."""
-    with organisation_scope(organisation.pk):
-        Answer.objects.filter(organisation=organisation).update(value=value, not_applicable=False)
-
-
 def test_at07_late_submission_and_revisions(
     adversarial: Bench, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -213,12 +207,12 @@ def test_at07_late_submission_and_revisions(
     late = adversarial.org(LATE_SUBMITTER)
     with organisation_scope(late.pk):
         Assessment.objects.filter(organisation=late).update(state=AssessmentState.SUBMITTED)
-    revise(adversarial.org(31), 5)
+    revise_answers(adversarial.org(31), 5)
     with pytest.raises(ValidationError):
         release_correct(actor=adversarial.coordinator.user, campaign=adversarial.pop.campaign)
     assert Release.objects.filter(campaign=adversarial.pop.campaign).count() == 1
     for index, value in ((32, 0), (33, 5), (56, 1)):
-        revise(adversarial.org(index), value)
+        revise_answers(adversarial.org(index), value)
     correction = release_correct(
         actor=adversarial.coordinator.user, campaign=adversarial.pop.campaign
     )

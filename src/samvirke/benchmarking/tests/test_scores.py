@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from samvirke.baseline.models import (
     Campaign,
     CampaignState,
 )
-from samvirke.baseline.scoring import assessment_scores
+from samvirke.baseline.scoring import assessment_scores, value_score
+from samvirke.baseline.services import assessment_reopen, assessment_submit
 from samvirke.benchmarking.scores import (
     DONT_KNOW,
     NOT_APPLICABLE,
@@ -31,6 +33,7 @@ from samvirke.benchmarking.scores import (
     score_assessments,
 )
 from samvirke.core.scoping import organisation_scope
+from samvirke.core.testing import make_user
 from samvirke.frameworks.models import Framework, FrameworkVersion, Node, NodeKind
 from samvirke.tenancy.models import Network, Organisation, OrganisationKind, OrgUnit
 
@@ -231,3 +234,118 @@ def test_a_kept_structure_is_read_again_when_its_version_gains_a_node(
     again = Structure.of(version.pk)
     assert again is not structure
     assert added.pk in again.questions and added.pk not in structure.questions
+
+
+def _expected_stamp(structure: Structure, answer: Answer) -> tuple[Any, Any, Any]:
+    """(score, area, weight) an answer should carry once its assessment is stamped."""
+    question = structure.questions.get(answer.question_id)
+    per_unit = question is not None and question.answer_level == "unit"
+    if (
+        question is None
+        or answer.question_id not in structure.scored
+        or answer.draft
+        or answer.not_applicable
+        or per_unit != (answer.org_unit_id is not None)
+    ):
+        return None, None, None
+    score = 0.0 if answer.dont_know else value_score(question, answer.value)
+    if score is None:
+        return None, None, None
+    return score, structure.area_of[answer.question_id], question.weight
+
+
+def _stamps(structure: Structure, assessment: Assessment) -> tuple[list[Any], list[Any]]:
+    """The answers' stamps as stored, and as the scoring rules say they should be: a per-unit
+    question's weight shared equally among its scored unit answers."""
+    answers = list(Answer.objects.filter(assessment=assessment).order_by("pk"))
+    stored = [(a.score, a.score_area_id, a.score_weight) for a in answers]
+    expected = [_expected_stamp(structure, a) for a in answers]
+    units = Counter(
+        a.question_id
+        for a, (score, _area, _weight) in zip(answers, expected, strict=True)
+        if a.org_unit_id is not None and score is not None
+    )
+    expected = [
+        (score, area, weight / units[a.question_id] if a.org_unit_id is not None else weight)
+        if score is not None
+        else (score, area, weight)
+        for a, (score, area, weight) in zip(answers, expected, strict=True)
+    ]
+    return stored, expected
+
+
+def test_submission_stamps_the_answers_and_reopening_takes_the_stamp_back(
+    mixed: tuple[Campaign, Structure, list[Assessment]],
+) -> None:
+    campaign, structure, assessments = mixed
+    Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.OPEN)
+    assessment = next(a for a in assessments if a.state == AssessmentState.SUBMITTED)
+    Assessment.objects.filter(pk=assessment.pk).update(state=AssessmentState.IN_PROGRESS)
+    actor = make_user("stamper")
+    with organisation_scope(assessment.organisation_id):
+        assessment.refresh_from_db()
+        assessment_submit(actor=actor, assessment=assessment)
+        assessment.refresh_from_db()
+        assert assessment.scored_with == structure.stamp
+        stored, expected = _stamps(structure, assessment)
+        assert stored == expected
+        assert any(score is not None for score, _area, _weight in stored)
+        assert any(score is None for score, _area, _weight in stored)  # N/A, drafts, unscored
+        assert len(set(expected)) > 1
+
+        assessment_reopen(actor=actor, assessment=assessment, reason="A unit answered again")
+        assessment.refresh_from_db()
+        assert assessment.scored_with == ""
+        # A changed answer is stamped anew at the next submission.
+        question = next(q for q in structure.questions.values() if q.key == "A.1")
+        answer, _created = Answer.objects.update_or_create(
+            assessment=assessment,
+            question=question,
+            org_unit=None,
+            defaults={"organisation": assessment.organisation, "value": 5, "draft": False},
+        )
+        Answer.objects.filter(pk=answer.pk).update(not_applicable=False, dont_know=False)
+        assessment_submit(actor=actor, assessment=assessment)
+        stored, expected = _stamps(structure, assessment)
+        assert stored == expected
+        assert Answer.objects.get(pk=answer.pk).score == 100.0
+
+
+def test_scoring_stamps_again_what_other_rules_or_no_one_stamped(
+    mixed: tuple[Campaign, Structure, list[Assessment]],
+) -> None:
+    """A release reads only stamps of the current rules and version: answers loaded in bulk
+    (never stamped) and stamps of older rules are stamped again before they are summed."""
+    campaign, structure, assessments = mixed
+    submitted = [a for a in assessments if a.state == AssessmentState.SUBMITTED]
+    first = campaign_scores(structure, [campaign.pk])
+    for assessment in submitted:
+        stored, expected = _stamps(structure, assessment)
+        assert stored == expected
+    full = {q.weight for q in structure.questions.values()}
+    shared = Answer.objects.filter(assessment__campaign=campaign, score__isnull=False).exclude(
+        score_weight__in=full
+    )
+    assert shared.exists()  # some per-unit question was answered by several units
+    assert set(
+        Assessment.objects.filter(pk__in=[a.pk for a in submitted]).values_list(
+            "scored_with", flat=True
+        )
+    ) == {structure.stamp}
+    changed = max(submitted, key=lambda a: (first[a.pk].total or 0) if a.pk in first else 0)
+    assert first[changed.pk].total
+    Answer.objects.filter(assessment=changed).update(
+        value=None, dont_know=True, not_applicable=False, draft=False
+    )
+    Assessment.objects.filter(pk=changed.pk).update(scored_with="2025.1:older rules")
+    again = campaign_scores(structure, [campaign.pk])
+    total, areas = _page_scores(structure, changed)
+    assert again[changed.pk].total == pytest.approx(total)
+    assert again[changed.pk].areas == pytest.approx(areas)
+    assert again[changed.pk].total != pytest.approx(first[changed.pk].total)
+    for assessment in (a for a in submitted if a != changed):
+        assert (again.get(assessment.pk) is None) == (first.get(assessment.pk) is None)
+        if assessment.pk in first:
+            assert again[assessment.pk].total == pytest.approx(first[assessment.pk].total)
+    stored, expected = _stamps(structure, changed)
+    assert stored == expected
