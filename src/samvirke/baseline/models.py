@@ -141,8 +141,8 @@ class Assessment(OrganisationOwnedModel):
     )
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     #: The scoring rules and framework version its answers' `score` columns were stamped with
-    #: (benchmarking.scores.stamp); empty when not stamped, and again whenever the state changes.
-    scored_with = models.CharField(max_length=100, blank=True, default="", db_default="")
+    #: (benchmarking.scores.stamp); emptied on submission (which stamps again) and on reopening.
+    scored_with = models.CharField(max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -32,19 +32,26 @@ def is_scored(question: Node) -> bool:
 
 
 def value_score(question: Node, value: Any) -> float | None:
-    """The 0 to 100 score of an answer's value, or None when the value has no score."""
-    if value is None:
+    """The 0 to 100 score of an answer's value, or None when the value has no score.
+
+    Only values that validation accepts (baseline.validation) score: one written around it (a
+    level out of range, 3.0 for 3, a number for an option id) scores nothing, here and in the
+    database's stamps alike (benchmarking.scores.Structure.score_table).
+    """
+    if value is None or isinstance(value, bool):
         return None
     if question.question_type == QuestionType.MATURITY:
         low, high = maturity_range(question)
-        if high <= low or not isinstance(value, int | float) or isinstance(value, bool):
+        if high <= low or not isinstance(value, int) or not low <= value <= high:
             return None
-        return max(0.0, min(100.0, 100.0 * (value - low) / (high - low)))
+        return 100.0 * (value - low) / (high - low)
+    if not isinstance(value, str):
+        return None
     if question.question_type == QuestionType.YES_PARTLY_NO:
-        return YES_PARTLY_NO_SCORES.get(str(value))
+        return YES_PARTLY_NO_SCORES.get(value)
     if question.question_type == QuestionType.SINGLE_CHOICE and is_scored(question):
         scores = {str(o["id"]): float(o["score"]) for o in question.options}
-        return scores.get(str(value))
+        return scores.get(value)
     return None
 
 

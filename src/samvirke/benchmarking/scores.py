@@ -8,7 +8,7 @@ hold all three equal:
 - `campaign_scores` lets the database do it for whole campaigns. An assessment's answers are
   stamped with their question score, area and weight when it is submitted (`stamp`: the
   version's score table, one row per question and scored answer value, joined to its answers
-  in one UPDATE; a per-unit question's weight shared equally among its answering units). The
+  by an UPDATE; a per-unit question's weight shared equally among its scored units). The
   release sums the stamped answers per assessment and area in one GROUP BY query, without
   joining the questions, so a release over 1,000 organisations reads ~50,000 sums instead of
   300,000 answers. Answers not stamped by the current rules and version are stamped first.
@@ -53,9 +53,12 @@ class Structure:
     value_scores: dict[tuple[int, str], float | None] = field(
         default_factory=dict, repr=False, compare=False
     )
-    #: What answers stamped by this structure record (`Assessment.scored_with`): the scoring
-    #: rules' version and the key this process keeps the structure by.
-    stamp: str = field(default=SCORING_VERSION, compare=False)
+    #: The framework version read, and what answers stamped by this structure record
+    #: (`Assessment.scored_with`): the scoring rules' version, the stamp's format, the key this
+    #: process keeps the structure by and the version's checksum. Empty for a structure not read
+    #: from the database, which stamps nothing.
+    version: int | None = field(default=None, compare=False)
+    stamp: str = field(default="", compare=False)
 
     @classmethod
     def of(cls, version_id: int) -> Structure:
@@ -100,7 +103,11 @@ class Structure:
             for pk in missing:
                 structure = cls.from_nodes(nodes.get(pk, []))
                 loaded, count, last = keys[pk][1:]
-                structure.stamp = f"{SCORING_VERSION}:{pk}:{loaded.isoformat()}:{count}:{last}"
+                structure.version = pk
+                structure.stamp = (
+                    f"{SCORING_VERSION}/{STAMP_FORMAT}:{pk}:{loaded.isoformat()}:{count}:{last}:"
+                    f"{versions[pk].checksum}"
+                )
                 found[pk] = _STRUCTURES[keys[pk]] = structure
         return {pk: found[pk] if pk in found else cls.from_nodes([]) for pk in wanted}
 
@@ -167,6 +174,8 @@ class Structure:
         return rows
 
 
+#: The format of the answers' score stamps (`stamp`): a new one when what is stamped changes.
+STAMP_FORMAT = "s1"
 #: Structures kept per process (see `Structure.of_many`); a few framework versions are in use.
 MAX_KEPT_STRUCTURES = 32
 _STRUCTURES: dict[tuple[Any, ...], Structure] = {}
@@ -343,7 +352,13 @@ def _stamp_sql(rows: int, assessments: int) -> list[str]:
         + ".question_id AND b.org_unit_id IS NOT NULL AND b.score IS NOT NULL) "
         "WHERE assessment_id IN " + ids + " AND org_unit_id IS NOT NULL AND score IS NOT NULL"
     )
-    record = "UPDATE " + assessment + " SET scored_with = %s WHERE id IN " + ids  # noqa: S608
+    record = (
+        "UPDATE "  # noqa: S608
+        + assessment
+        + " SET scored_with = %s WHERE id IN "
+        + ids
+        + " AND state = %s"
+    )
     return [clear, fill, share, record]
 
 
@@ -359,6 +374,8 @@ def stamp(structure: Structure, assessment_ids: Sequence[int]) -> None:
     in bulk, or stamped by older rules). Not applicable answers, drafts, unscored questions and
     values validation refuses stay unstamped, so they score nothing, as in `value_score`.
     """
+    if not structure.stamp:
+        raise ValueError("Stamp with a structure read from the database (Structure.of).")
     table = structure.score_table()
     ids = list(assessment_ids)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -371,7 +388,8 @@ def stamp(structure: Structure, assessment_ids: Sequence[int]) -> None:
                 params += [*chunk, False, False, DONT_KNOW_KEY]
                 cursor.execute(fill, params)  # arch: sql-ok (identifiers from the models)
                 cursor.execute(share, chunk)  # arch: sql-ok (identifiers from the models)
-            cursor.execute(record, [structure.stamp, *chunk])  # arch: sql-ok (as above)
+            submitted = str(AssessmentState.SUBMITTED)
+            cursor.execute(record, [structure.stamp, *chunk, submitted])  # arch: sql-ok (as above)
 
 
 def stamp_on_submit(sender: type[Assessment], assessment: Assessment, **kwargs: Any) -> None:
@@ -418,7 +436,11 @@ def campaign_scores(
         return {}
     with scopes_disabled():
         stale = list(
-            Assessment.objects.filter(campaign__in=campaign_ids, state=AssessmentState.SUBMITTED)
+            Assessment.objects.filter(
+                campaign__in=campaign_ids,
+                campaign__framework_version=structure.version,
+                state=AssessmentState.SUBMITTED,
+            )
             .exclude(scored_with=structure.stamp)
             .values_list("pk", flat=True)
         )

@@ -30,6 +30,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assessment',
             name='scored_with',
-            field=models.CharField(blank=True, db_default='', default='', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200),
         ),
     ]

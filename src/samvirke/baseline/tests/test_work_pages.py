@@ -260,6 +260,10 @@ def test_scores_and_the_per_unit_roll_up(
     assert value_score(questions.maturity, 5) == 100.0
     assert value_score(questions.yes_no, "partly") == 50.0
     assert value_score(questions.number, 40) is None
+    # What validation refuses scores nothing, as in the release's stamps.
+    for refused in (6, -1, 3.0, True, "3"):
+        assert value_score(questions.maturity, refused) is None
+    assert value_score(questions.yes_no, ["yes"]) is None
     assessment = a_assessment(world, campaign)
     school = second_unit(world)
 

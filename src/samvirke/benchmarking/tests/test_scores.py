@@ -155,7 +155,69 @@ def mixed() -> tuple[Campaign, Structure, list[Assessment]]:
                         answers.append(answer)
             Answer.objects.bulk_create(answers)
             assessments.append(assessment)
+    by_key = {q.key: q for q in questions}
+    for code, rows in EDGE_CASES.items():
+        assessments.append(_edge_case(campaign, code, by_key, rows))
     return campaign, Structure.of(version.pk), assessments
+
+
+#: Answers no random draw guarantees, per organisation: (question, unit or None, value, not
+#: applicable, don't know). Values validation refuses (loaded around it) and answers at the
+#: wrong level for their question score nothing; a per-unit question with units "not
+#: applicable" averages the others, and one with every unit "not applicable" drops out.
+EDGE_CASES: dict[str, list[tuple[str, int | None, Any, bool, bool]]] = {
+    "E1": [
+        ("A.1", None, 9, False, False),  # out of range
+        ("A.2", None, "maybe", False, False),
+        ("A.3", None, "høj", False, False),
+        ("A.2", 0, "yes", False, False),  # a unit's answer to an organisation-level question
+        ("B.1", None, 2, False, False),  # the organisation's answer to a per-unit question
+        ("B.1", 0, 5, False, False),
+        ("B.1", 1, None, True, False),
+        ("B.1", 2, None, False, True),
+        ("B.G.1", None, "partly", False, False),
+    ],
+    "E2": [
+        ("A.1", None, 3.0, False, False),  # a float where validation wants a whole level
+        ("A.3", None, "middel", False, False),
+        ("A.4", None, "a", False, False),  # unscored
+        ("B.1", 0, None, True, False),
+        ("B.1", 1, None, True, False),
+        ("B.G.1", None, None, False, True),
+    ],
+}
+
+
+def _edge_case(
+    campaign: Campaign,
+    code: str,
+    questions: dict[str, Node],
+    rows: list[tuple[str, int | None, Any, bool, bool]],
+) -> Assessment:
+    organisation = Organisation.objects.create(
+        code=code, name=f"Kommune {code}", kind=OrganisationKind.MUNICIPALITY
+    )
+    with organisation_scope(organisation.pk):
+        units = [
+            OrgUnit.objects.create(organisation=organisation, code=f"U{u}", name=f"Unit {u}")
+            for u in range(3)
+        ]
+        assessment = Assessment.objects.create(
+            organisation=organisation, campaign=campaign, state=AssessmentState.SUBMITTED
+        )
+        Answer.objects.bulk_create(
+            Answer(
+                organisation=organisation,
+                assessment=assessment,
+                question=questions[key],
+                org_unit=None if unit is None else units[unit],
+                value=value,
+                not_applicable=not_applicable,
+                dont_know=dont_know,
+            )
+            for key, unit, value, not_applicable, dont_know in rows
+        )
+    return assessment
 
 
 def _page_scores(structure: Structure, assessment: Assessment) -> tuple[Any, dict[int, Any]]:
@@ -309,6 +371,32 @@ def test_submission_stamps_the_answers_and_reopening_takes_the_stamp_back(
         stored, expected = _stamps(structure, assessment)
         assert stored == expected
         assert Answer.objects.get(pk=answer.pk).score == 100.0
+    # The release reads the submission's stamps as they are, and they give the page's scores.
+    assessment.refresh_from_db()
+    assert assessment.scored_with == structure.stamp
+    released = campaign_scores(structure, [campaign.pk])[assessment.pk]
+    total, areas = _page_scores(structure, assessment)
+    assert released.total == pytest.approx(total)
+    assert released.areas == pytest.approx(areas)
+    assert _stamps(structure, assessment)[0] == stored
+
+
+def test_the_edge_cases_score_by_the_rules(
+    mixed: tuple[Campaign, Structure, list[Assessment]],
+) -> None:
+    campaign, structure, assessments = mixed
+    found = campaign_scores(structure, [campaign.pk])
+    first, second = (a for a in assessments if a.organisation.code in EDGE_CASES)
+    area = {node.key: node.pk for node in structure.areas}
+    # E1: A.3 "høj" 100 alone in A (a level out of range, "maybe" and a unit's answer score
+    # nothing); B: B.1 the mean of its units 100 and 0 (one unit not applicable, the
+    # organisation's own answer ignored), B.G.1 "partly" 50.
+    assert found[first.pk].areas == pytest.approx({area["A"]: 100.0, area["B"]: 50.0})
+    assert found[first.pk].total == pytest.approx((2 * 100.0 + 50.0) / 3)
+    # E2: 3.0 is not a level, "middel" 40; B.1 drops out (every unit not applicable), B.G.1
+    # "don't know" 0.
+    assert found[second.pk].areas == pytest.approx({area["A"]: 40.0, area["B"]: 0.0})
+    assert found[second.pk].total == pytest.approx(2 * 40.0 / 3)
 
 
 def test_scoring_stamps_again_what_other_rules_or_no_one_stamped(
@@ -349,3 +437,24 @@ def test_scoring_stamps_again_what_other_rules_or_no_one_stamped(
             assert again[assessment.pk].total == pytest.approx(first[assessment.pk].total)
     stored, expected = _stamps(structure, changed)
     assert stored == expected
+
+    # A node added to the version in place makes a new structure key: everything is stamped
+    # again under it, and the scores stay the same.
+    Node.objects.create(
+        version=campaign.framework_version,
+        key="A.9",
+        kind=NodeKind.QUESTION,
+        parent=structure.areas[0],
+        depth=1,
+        position=99,
+        title={"en": "A.9"},
+        question_type="maturity",
+    )
+    renewed = Structure.of(campaign.framework_version_id)
+    assert renewed.stamp != structure.stamp
+    assert campaign_scores(renewed, [campaign.pk]).keys() == again.keys()
+    assert set(
+        Assessment.objects.filter(campaign=campaign, state=AssessmentState.SUBMITTED).values_list(
+            "scored_with", flat=True
+        )
+    ) == {renewed.stamp}
