@@ -311,33 +311,60 @@ def _score_table_sql(rows: int) -> str:
     )
 
 
-def _stamp_sql(rows: int, assessments: int) -> list[str]:
-    """The statements of `stamp`, in order: clear the answers' stamps, stamp them from the score
-    table, share each per-unit question's weight among its stamped units, and record the rules
-    on the assessments. Identifiers from the models, every value a parameter."""
+def _stamp_statements(
+    structure: Structure, table: list[ScoreRow], ids: list[int]
+) -> list[tuple[str, list[Any]]]:
+    """The statements of `stamp` for some assessments, with their parameters, in order: stamp
+    the answers from the score table (a stamp not in the table is cleared), share each per-unit
+    question's weight among its scored units, and record the rules on the assessments.
+
+    PostgreSQL clears, then joins the answers to the score table in an UPDATE ... FROM (it
+    hashes the table). SQLite looks each answer up in the score table instead, in one UPDATE
+    driven by the answers' assessment index: its planner would loop over the table in an
+    UPDATE ... FROM and search every assessment's answers by question for each row (seconds
+    for one assessment). Identifiers from the models, every value a parameter.
+    """
     quote = connection.ops.quote_name
     answer, assessment = quote(Answer._meta.db_table), quote(Assessment._meta.db_table)
-    ids = "(" + ", ".join(["%s"] * assessments) + ")"
-    text = "a.value" if connection.vendor == "sqlite" else "a.value::text"
-    clear = (
-        "UPDATE "  # noqa: S608
-        + answer
-        + " SET score = NULL, score_area_id = NULL, score_weight = NULL "
-        "WHERE assessment_id IN " + ids + " AND score IS NOT NULL"
+    where = "(" + ", ".join(["%s"] * len(ids)) + ")"
+    values: list[Any] = [x for row in table for x in row]
+    # Only confirmed answers at their question's level score (an organisation-level answer to a
+    # per-unit question does not), as in `score_assessments`.
+    match = (
+        "l.q = a.question_id AND l.u = CASE WHEN a.org_unit_id IS NULL THEN 0 ELSE 1 END "
+        "AND l.k = CASE WHEN a.dont_know THEN %s ELSE {text} END "
+        "AND a.draft = %s AND a.not_applicable = %s"
     )
-    # Only answers at their question's level score (an organisation-level answer to a per-unit
-    # question does not), as in `score_assessments`.
-    fill = (
-        _score_table_sql(rows)  # noqa: S608
-        + "UPDATE "
-        + answer
-        + " AS a SET score = l.s, score_area_id = l.area, score_weight = l.w FROM lk l "
-        "WHERE a.assessment_id IN "
-        + ids
-        + " AND a.draft = %s AND a.not_applicable = %s AND l.q = a.question_id "
-        "AND l.u = CASE WHEN a.org_unit_id IS NULL THEN 0 ELSE 1 END "
-        "AND l.k = CASE WHEN a.dont_know THEN %s ELSE " + text + " END"
-    )
+    matched = [DONT_KNOW_KEY, False, False]
+    statements: list[tuple[str, list[Any]]] = []
+    if connection.vendor == "sqlite":
+        if table:
+            fill = (
+                _score_table_sql(len(table))  # noqa: S608
+                + "UPDATE "
+                + answer
+                + " AS a SET (score, score_area_id, score_weight) = (SELECT l.s, l.area, l.w "
+                "FROM lk l WHERE " + match.format(text="a.value") + ") "
+                "WHERE a.assessment_id IN " + where
+            )
+            statements.append((fill, [*values, *matched, *ids]))
+    else:
+        clear = (
+            "UPDATE "  # noqa: S608
+            + answer
+            + " SET score = NULL, score_area_id = NULL, score_weight = NULL "
+            "WHERE assessment_id IN " + where + " AND score IS NOT NULL"
+        )
+        statements.append((clear, list(ids)))
+        if table:
+            fill = (
+                _score_table_sql(len(table))  # noqa: S608
+                + "UPDATE "
+                + answer
+                + " AS a SET score = l.s, score_area_id = l.area, score_weight = l.w FROM lk l "
+                "WHERE a.assessment_id IN " + where + " AND " + match.format(text="a.value::text")
+            )
+            statements.append((fill, [*values, *ids, *matched]))
     # A per-unit question scores the mean of its units: each stamped unit answer carries an
     # equal share of the question's weight, so one weighted sum covers both levels.
     share = (
@@ -350,16 +377,18 @@ def _stamp_sql(rows: int, assessments: int) -> list[str]:
         + ".assessment_id AND b.question_id = "
         + answer
         + ".question_id AND b.org_unit_id IS NOT NULL AND b.score IS NOT NULL) "
-        "WHERE assessment_id IN " + ids + " AND org_unit_id IS NOT NULL AND score IS NOT NULL"
+        "WHERE assessment_id IN " + where + " AND org_unit_id IS NOT NULL AND score IS NOT NULL"
     )
     record = (
         "UPDATE "  # noqa: S608
         + assessment
         + " SET scored_with = %s WHERE id IN "
-        + ids
+        + where
         + " AND state = %s"
     )
-    return [clear, fill, share, record]
+    statements.append((share, list(ids)))
+    statements.append((record, [structure.stamp, *ids, str(AssessmentState.SUBMITTED)]))
+    return statements
 
 
 #: Assessments stamped per statement (a submission stamps one; a release its stale ones).
@@ -380,16 +409,10 @@ def stamp(structure: Structure, assessment_ids: Sequence[int]) -> None:
     ids = list(assessment_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(ids), STAMP_BATCH):
-            chunk = ids[start : start + STAMP_BATCH]
-            clear, fill, share, record = _stamp_sql(len(table), len(chunk))
-            cursor.execute(clear, chunk)  # arch: sql-ok (identifiers from the models)
-            if table:
-                params: list[Any] = [x for row in table for x in row]
-                params += [*chunk, False, False, DONT_KNOW_KEY]
-                cursor.execute(fill, params)  # arch: sql-ok (identifiers from the models)
-                cursor.execute(share, chunk)  # arch: sql-ok (identifiers from the models)
-            submitted = str(AssessmentState.SUBMITTED)
-            cursor.execute(record, [structure.stamp, *chunk, submitted])  # arch: sql-ok (as above)
+            for statement, params in _stamp_statements(
+                structure, table, ids[start : start + STAMP_BATCH]
+            ):
+                cursor.execute(statement, params)  # arch: sql-ok (identifiers from the models)
 
 
 def stamp_on_submit(sender: type[Assessment], assessment: Assessment, **kwargs: Any) -> None:
