@@ -337,17 +337,16 @@ def _stamp_statements(
     )
     matched = [DONT_KNOW_KEY, False, False]
     statements: list[tuple[str, list[Any]]] = []
-    if connection.vendor == "sqlite":
-        if table:
-            fill = (
-                _score_table_sql(len(table))  # noqa: S608
-                + "UPDATE "
-                + answer
-                + " AS a SET (score, score_area_id, score_weight) = (SELECT l.s, l.area, l.w "
-                "FROM lk l WHERE " + match.format(text="a.value") + ") "
-                "WHERE a.assessment_id IN " + where
-            )
-            statements.append((fill, [*values, *matched, *ids]))
+    if connection.vendor == "sqlite" and table:
+        fill = (
+            _score_table_sql(len(table))  # noqa: S608
+            + "UPDATE "
+            + answer
+            + " AS a SET (score, score_area_id, score_weight) = (SELECT l.s, l.area, l.w "
+            "FROM lk l WHERE " + match.format(text="a.value") + ") "
+            "WHERE a.assessment_id IN " + where
+        )
+        statements.append((fill, [*values, *matched, *ids]))
     else:
         clear = (
             "UPDATE "  # noqa: S608
@@ -356,7 +355,7 @@ def _stamp_statements(
             "WHERE assessment_id IN " + where + " AND score IS NOT NULL"
         )
         statements.append((clear, list(ids)))
-        if table:
+        if table:  # PostgreSQL
             fill = (
                 _score_table_sql(len(table))  # noqa: S608
                 + "UPDATE "
