@@ -45,6 +45,7 @@ from samvirke.benchmarking.tests.conftest import (
     Bench,
     Viewer,
     adversarial_spec,
+    analysed,
     build_bench,
     prepare_adversarial,
     quiet_request_log,
@@ -152,7 +153,7 @@ def made(
     # English pages, as in every test (src/conftest.py), though a module fixture runs first.
     english = override_settings(MEDIA_ROOT=media, LANGUAGE_CODE="en")
     with rolled_back(django_db_blocker), english:
-        bench = build_bench("rep", adversarial_spec(), prepare_adversarial)
+        bench = analysed(build_bench("rep", adversarial_spec(), prepare_adversarial))
         peers = {
             "one-member region": viewer("one", bench.org(ONE_MEMBER[0]), Role.SECURITY_COORDINATOR),
             "excellent region": viewer("top", bench.org(EXCELLENT[0]), Role.SECURITY_COORDINATOR),
