@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from samvirke.baseline.models import (
     Answer,
@@ -180,24 +181,36 @@ def population(spec: Spec, *, year: int = 2026, network: Network | None = None) 
     region_of = [r for r, count in enumerate(spec.regions) for _ in range(count)]
     for i, organisation in enumerate(organisations):
         latent = spec.level(i, region_of[i], rng)
-        with organisation_scope(organisation.pk):
-            assessment = Assessment.objects.create(
-                organisation=organisation, campaign=campaign, state=AssessmentState.SUBMITTED
-            )
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        organisation=organisation,
-                        assessment=assessment,
-                        question=question,
-                        value=round(latent)
-                        if i in spec.uniform
-                        else max(0, min(5, round(latent + rng.gauss(0, 0.8)))),
-                    )
-                    for question in questions
-                ]
-            )
+        submitted(
+            organisation,
+            campaign,
+            [
+                {
+                    "question": question,
+                    "value": round(latent)
+                    if i in spec.uniform
+                    else max(0, min(5, round(latent + rng.gauss(0, 0.8)))),
+                }
+                for question in questions
+            ],
+        )
     return Population(network, campaign, version, organisations, areas, questions)
+
+
+def submitted(
+    organisation: Organisation, campaign: Campaign, answers: Iterable[dict[str, Any]]
+) -> Assessment:
+    """A submitted assessment of the organisation with its answers (each the fields of one
+    `Answer`: question, value, org_unit, ...), written in bulk inside its scope and not stamped,
+    as a loader writes them."""
+    with organisation_scope(organisation.pk):
+        assessment = Assessment.objects.create(
+            organisation=organisation, campaign=campaign, state=AssessmentState.SUBMITTED
+        )
+        Answer.objects.bulk_create(
+            Answer(organisation=organisation, assessment=assessment, **fields) for fields in answers
+        )
+    return assessment
 
 
 def revise_answers(organisation: Organisation, value: int, questions: Sequence[Node] = ()) -> None:

@@ -52,7 +52,14 @@ from samvirke.benchmarking.models import (
 from samvirke.benchmarking.pages import BANDS, MARKER, option_label, organisation_benchmark
 from samvirke.benchmarking.release import release_build, release_publish
 from samvirke.benchmarking.scores import Structure
-from samvirke.benchmarking.testing import DK_LIKE, Population, Spec, population, small_version
+from samvirke.benchmarking.testing import (
+    DK_LIKE,
+    Population,
+    Spec,
+    population,
+    small_version,
+    submitted,
+)
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import World, add_member, make_user
 from samvirke.tenancy.models import OrgUnit
@@ -96,21 +103,14 @@ def add_year(pop: Population, year: int) -> Campaign:
     rng = random.Random(year)
     for organisation in pop.organisations:
         latent = rng.gauss(2.4, 0.9)
-        with organisation_scope(organisation.pk):
-            assessment = Assessment.objects.create(
-                organisation=organisation, campaign=campaign, state=AssessmentState.SUBMITTED
-            )
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        organisation=organisation,
-                        assessment=assessment,
-                        question=q,
-                        value=max(0, min(5, round(latent + rng.gauss(0, 0.8)))),
-                    )
-                    for q in questions
-                ]
-            )
+        submitted(
+            organisation,
+            campaign,
+            [
+                {"question": q, "value": max(0, min(5, round(latent + rng.gauss(0, 0.8))))}
+                for q in questions
+            ],
+        )
     return campaign
 
 

@@ -32,6 +32,7 @@ from samvirke.benchmarking.scores import (
     campaign_scores,
     score_assessments,
 )
+from samvirke.benchmarking.testing import submitted
 from samvirke.core.scoping import organisation_scope
 from samvirke.core.testing import make_user
 from samvirke.frameworks.models import Framework, FrameworkVersion, Node, NodeKind
@@ -202,22 +203,20 @@ def _edge_case(
             OrgUnit.objects.create(organisation=organisation, code=f"U{u}", name=f"Unit {u}")
             for u in range(3)
         ]
-        assessment = Assessment.objects.create(
-            organisation=organisation, campaign=campaign, state=AssessmentState.SUBMITTED
-        )
-        Answer.objects.bulk_create(
-            Answer(
-                organisation=organisation,
-                assessment=assessment,
-                question=questions[key],
-                org_unit=None if unit is None else units[unit],
-                value=value,
-                not_applicable=not_applicable,
-                dont_know=dont_know,
-            )
+    return submitted(
+        organisation,
+        campaign,
+        (
+            {
+                "question": questions[key],
+                "org_unit": None if unit is None else units[unit],
+                "value": value,
+                "not_applicable": not_applicable,
+                "dont_know": dont_know,
+            }
             for key, unit, value, not_applicable, dont_know in rows
-        )
-    return assessment
+        ),
+    )
 
 
 def _page_scores(structure: Structure, assessment: Assessment) -> tuple[Any, dict[int, Any]]:
